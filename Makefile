@@ -1,0 +1,56 @@
+# The two commands of README.md: `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+# Production-shaped settings for `check --deploy`; the secret is a throwaway.
+DEPLOY_ENV := DEBUG=false ALLOWED_HOSTS=feedback.example.com SECRET_KEY=throwaway-deploy-check-key-0123456789abcdefghijklmnopqrstuvwxyz
+
+.PHONY: run test lint format translations messages bench clean
+
+$(VENV)/.runtime: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(PIP) install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+translations: $(VENV)/.runtime
+	$(PY) manage.py compile_translations
+
+## Start the product on embedded defaults: web on :8000, Celery worker and beat on a filesystem broker.
+run: $(VENV)/.runtime translations
+	mkdir -p var/mail var/celery
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	@trap 'kill 0' INT TERM EXIT; \
+	$(VENV)/bin/celery -A feedback_platform worker --beat --loglevel=INFO --concurrency=2 & \
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+## Every check: lint, migrations, the deploy check under production settings, and the test suite.
+test: $(VENV)/.dev translations
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+	$(DEPLOY_ENV) $(PY) manage.py check --deploy --fail-level WARNING
+	$(PY) -m pytest
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.dev
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+## Re-extract translatable strings into the .po files (needs GNU gettext).
+messages: $(VENV)/.runtime
+	$(PY) manage.py makemessages --locale zh_Hans --locale ja --ignore '.venv/*' --ignore 'var/*'
+
+bench: $(VENV)/.dev
+	@ls benchmarks/*.py 2>/dev/null | grep -v __init__ | while read -r script; do echo "== $$script"; $(PY) $$script; done
+
+clean:
+	rm -rf var/db.sqlite3 var/celery var/mail

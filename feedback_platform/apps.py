@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class FeedbackPlatformConfig(AppConfig):
+    """The project itself: roles, login, home pages, health and demo data."""
+
+    name = "feedback_platform"
+    verbose_name = "Feedback platform"

@@ -1,0 +1,59 @@
+"""Project pages: the home redirect by role, and the health check."""
+
+import time
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.views.decorators.cache import never_cache
+
+from . import roles
+from .celery import app as celery_app
+
+
+@login_required
+def home(request):
+    """Managers land on the reports, agents on their queue."""
+    if request.user.has_perm(roles.VIEW_REPORTS):
+        return redirect("reviews:overview")
+    if request.user.has_perm(roles.WORK_CASES):
+        return redirect("followup:queue")
+    raise PermissionDenied
+
+
+def _check_database():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
+def _check_cache():
+    key = f"healthz:{time.time():f}"
+    cache.set(key, "ok", 5)
+    if cache.get(key) != "ok":
+        raise RuntimeError("cache did not return what was stored")
+    cache.delete(key)
+
+
+def _check_broker():
+    with celery_app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, timeout=2)
+
+
+@never_cache
+def healthz(request):
+    """200 with each dependency's state, or 503 naming the one that is down."""
+    checks = {"database": _check_database, "cache": _check_cache, "broker": _check_broker}
+    report, healthy = {}, True
+    for name, check in checks.items():
+        try:
+            check()
+            report[name] = {"status": "ok"}
+        except Exception as error:  # any failure of a dependency is a 503, not a 500
+            healthy = False
+            report[name] = {"status": "down", "error": f"{type(error).__name__}: {error}"[:300]}
+    report["broker"]["url"] = settings.CELERY_BROKER_URL.split("@")[-1]
+    return JsonResponse({"status": "ok" if healthy else "down", "checks": report}, status=200 if healthy else 503)

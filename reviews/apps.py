@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class ReviewsConfig(AppConfig):
+    """UNDERSTAND: one Feedback record for every answer and review, classified."""
+
+    name = "reviews"
+
+    def ready(self):
+        from . import receivers  # noqa: F401  (connects the surveys signal)

@@ -1,0 +1,28 @@
+from django.contrib import admin
+
+from .models import Answer, Contact, Invitation, Survey
+
+
+@admin.register(Survey)
+class SurveyAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "status", "default_language", "created_at"]
+    list_filter = ["kind", "status"]
+
+
+@admin.register(Contact)
+class ContactAdmin(admin.ModelAdmin):
+    list_display = ["email", "name", "external_id", "language", "customer_since"]
+    search_fields = ["email", "name", "external_id"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["survey", "contact", "status", "sent_at", "expires_at"]
+    list_filter = ["status", "survey"]
+    readonly_fields = ["token_hash"]
+
+
+@admin.register(Answer)
+class AnswerAdmin(admin.ModelAdmin):
+    list_display = ["survey", "contact", "score", "answered_at"]
+    list_filter = ["survey"]

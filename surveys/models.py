@@ -1,0 +1,143 @@
+"""Surveys, the contacts they go to, the invitations that carry a link, and answers."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class SurveyKind(models.TextChoices):
+    NPS = "nps", "NPS"
+    CSAT = "csat", "CSAT"
+    CES = "ces", "CES"
+    STAR = "star", _("Star rating")
+
+
+# The default answer scale of each kind (domain.md).
+DEFAULT_SCALES = {
+    SurveyKind.NPS: (0, 10),
+    SurveyKind.CSAT: (1, 5),
+    SurveyKind.CES: (1, 7),
+    SurveyKind.STAR: (1, 5),
+}
+
+
+class SurveyStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    ACTIVE = "active", _("Active")
+    PAUSED = "paused", _("Paused")
+    ARCHIVED = "archived", _("Archived")
+
+
+class Survey(models.Model):
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=8, choices=SurveyKind.choices, default=SurveyKind.NPS)
+    scale_min = models.PositiveSmallIntegerField(default=0)
+    scale_max = models.PositiveSmallIntegerField(default=10)
+    question = models.CharField(max_length=300, default="How likely are you to recommend us to a friend or colleague?")
+    comment_question = models.CharField(max_length=300, default="What is the main reason for your score?")
+    status = models.CharField(max_length=10, choices=SurveyStatus.choices, default=SurveyStatus.DRAFT)
+    default_language = models.CharField(max_length=10, choices=settings.LANGUAGES, default="en")
+    link_lifetime_days = models.PositiveSmallIntegerField(default=30, help_text=_("Days an emailed link stays valid."))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(scale_min__lt=models.F("scale_max")), name="survey_scale_ordered"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def scores(self) -> range:
+        return range(self.scale_min, self.scale_max + 1)
+
+
+class Contact(models.Model):
+    email = models.EmailField(max_length=254)
+    name = models.CharField(max_length=200, blank=True)
+    external_id = models.CharField(max_length=100, null=True, blank=True)
+    language = models.CharField(max_length=10, choices=settings.LANGUAGES, default="en")
+    customer_since = models.DateField(null=True, blank=True)
+    attributes = models.JSONField(default=dict, blank=True, help_text=_("plan, product, lifetime value, region…"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "email"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="contact_email_unique_ci"),
+            models.UniqueConstraint(
+                fields=["external_id"], condition=models.Q(external_id__isnull=False), name="contact_external_id_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name or self.email
+
+
+class InvitationStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class Invitation(models.Model):
+    """One emailed link. Only the SHA-256 of its token is stored (surveys/tokens.py)."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="invitations")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="invitations")
+    token_hash = models.CharField(max_length=64, unique=True, null=True, editable=False)
+    idempotency_key = models.CharField(max_length=200, null=True, blank=True)
+    status = models.CharField(max_length=10, choices=InvitationStatus.choices, default=InvitationStatus.QUEUED)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["survey", "idempotency_key"],
+                condition=models.Q(idempotency_key__isnull=False),
+                name="invitation_idempotency_key_unique",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.survey} → {self.contact}"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
+    def start_clock(self, now=None):
+        """Set sent and expiry times for a link that is about to go out."""
+        self.sent_at = now or timezone.now()
+        self.expires_at = self.sent_at + timedelta(days=self.survey.link_lifetime_days)
+
+
+class Answer(models.Model):
+    """A customer's answer to one invitation: at most one, enforced by the OneToOne's unique index."""
+
+    invitation = models.OneToOneField(Invitation, on_delete=models.CASCADE, related_name="answer")
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="answers")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="answers")
+    score = models.PositiveSmallIntegerField()
+    comment = models.TextField(blank=True, max_length=5000)
+    language = models.CharField(max_length=10, default="en")
+    answered_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["survey", "answered_at"])]
+        constraints = [models.CheckConstraint(condition=models.Q(score__lte=10), name="answer_score_at_most_10")]
+
+    def __str__(self):
+        return f"{self.contact}: {self.score}"

@@ -1,0 +1,132 @@
+"""Domain operations of `surveys`: invite, send, find a link, record an answer."""
+
+from datetime import timedelta
+from functools import partial
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from feedback_platform.emails import build_message
+
+from . import tokens
+from .emails import render_invitation
+from .models import Answer, Contact, Invitation, InvitationStatus, Survey, SurveyStatus
+from .signals import answer_recorded
+
+#: How long a customer may change an answer they gave.
+ANSWER_CHANGE_WINDOW = timedelta(hours=24)
+
+
+class LinkUnknown(Exception):
+    """No invitation has this token (mistyped, or never issued)."""
+
+
+class LinkRefused(Exception):
+    """A real link that cannot take an answer now; carries its invitation."""
+
+    def __init__(self, invitation: Invitation):
+        super().__init__(invitation.pk)
+        self.invitation = invitation
+
+
+class LinkExpired(LinkRefused):
+    """The link is too old to answer."""
+
+
+class SurveyClosed(LinkRefused):
+    """The survey is paused or archived."""
+
+
+@transaction.atomic
+def invite_contact(*, survey: Survey, contact: Contact, idempotency_key: str | None = None) -> Invitation:
+    """Queue one invitation and publish its send task once the transaction commits.
+
+    The same idempotency key for the same survey returns the first invitation.
+    """
+    if idempotency_key:
+        existing = Invitation.objects.filter(survey=survey, idempotency_key=idempotency_key).first()
+        if existing:
+            return existing
+    invitation = Invitation.objects.create(survey=survey, contact=contact, idempotency_key=idempotency_key)
+    from .tasks import send_invitation_task
+
+    transaction.on_commit(partial(send_invitation_task.delay, invitation.pk))
+    return invitation
+
+
+@transaction.atomic
+def send_invitation(*, invitation_id: int) -> bool:
+    """Send a queued invitation's email; returns False when there was nothing to send.
+
+    The row is locked so a task delivered twice sends once. The token exists
+    only in this function and in the email: the database keeps its hash.
+    """
+    invitation = (
+        Invitation.objects.select_for_update().select_related("survey", "contact").filter(pk=invitation_id).first()
+    )
+    if invitation is None or invitation.status != InvitationStatus.QUEUED:
+        return False
+    token, invitation.token_hash = tokens.new_token()
+    invitation.start_clock()
+    message = build_message(render_invitation(invitation, token), to=invitation.contact.email)
+    message.send()
+    invitation.status = InvitationStatus.SENT
+    invitation.save(update_fields=["token_hash", "sent_at", "expires_at", "status"])
+    return True
+
+
+def find_invitation(token: str) -> Invitation:
+    """The invitation a link's token belongs to; LinkUnknown, LinkExpired or SurveyClosed otherwise."""
+    invitation = (
+        Invitation.objects.select_related("survey", "contact").filter(token_hash=tokens.hash_token(token)).first()
+    )
+    if invitation is None:
+        raise LinkUnknown
+    if invitation.survey.status in (SurveyStatus.PAUSED, SurveyStatus.ARCHIVED):
+        raise SurveyClosed(invitation)
+    if invitation.is_expired:
+        raise LinkExpired(invitation)
+    return invitation
+
+
+def validate_score(survey: Survey, score) -> int:
+    try:
+        score = int(score)
+    except (TypeError, ValueError):
+        raise ValidationError({"score": _("Choose a score.")}) from None
+    if score not in survey.scores:
+        raise ValidationError(
+            {
+                "score": _("Choose a score from %(low)s to %(high)s.")
+                % {"low": survey.scale_min, "high": survey.scale_max}
+            }
+        )
+    return score
+
+
+@transaction.atomic
+def record_answer(*, invitation: Invitation, score, comment: str = "") -> Answer:
+    """Store the customer's answer, or change it within 24 hours; announce it to `reviews`.
+
+    Two POSTs racing on one link: the invitation row lock serialises them and the
+    answer's unique invitation keeps a second row out even where locks are no-ops.
+    """
+    score = validate_score(invitation.survey, score)
+    Invitation.objects.select_for_update().filter(pk=invitation.pk).first()
+    answer = Answer.objects.filter(invitation=invitation).first()
+    created = answer is None
+    if created:
+        answer = Answer(invitation=invitation, survey=invitation.survey, contact=invitation.contact)
+        answer.language = invitation.contact.language or invitation.survey.default_language
+    elif timezone.now() - answer.answered_at > ANSWER_CHANGE_WINDOW:
+        raise ValidationError({"score": _("This answer was given more than a day ago and can no longer be changed.")})
+    answer.score, answer.comment = score, comment.strip()
+    try:
+        with transaction.atomic():
+            answer.save()
+    except IntegrityError:
+        raise ValidationError({"score": _("This link was just answered. Please reload the page.")}) from None
+    answer_recorded.send(sender=Answer, answer=answer, created=created)
+    return answer

@@ -1,0 +1,58 @@
+"""The customer's answer page. A GET never writes: mail scanners open every link."""
+
+from django.core.exceptions import ValidationError
+from django.shortcuts import render
+from django.utils import translation
+from django.views.decorators.http import require_http_methods
+
+from . import services
+from .forms import AnswerForm
+
+
+def _speak_customers_language(request, invitation):
+    translation.activate(invitation.contact.language or invitation.survey.default_language)
+    request.LANGUAGE_CODE = translation.get_language()
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def answer(request, token):
+    try:
+        invitation = services.find_invitation(token)
+    except services.LinkUnknown:
+        return render(request, "surveys/link_unknown.html", status=404)
+    except services.LinkRefused as refused:
+        _speak_customers_language(request, refused.invitation)
+        closed = isinstance(refused, services.SurveyClosed)
+        return render(request, "surveys/survey_closed.html" if closed else "surveys/link_expired.html", status=410)
+    survey = invitation.survey
+    _speak_customers_language(request, invitation)
+    previous = getattr(invitation, "answer", None)
+
+    if request.method == "POST":
+        form = AnswerForm(request.POST)
+        if form.is_valid():
+            try:
+                answer = services.record_answer(
+                    invitation=invitation, score=form.cleaned_data["score"], comment=form.cleaned_data["comment"]
+                )
+            except ValidationError as error:
+                for field, messages in error.message_dict.items():
+                    for message in messages:
+                        form.add_error(field if field in form.fields else None, message)
+            else:
+                return render(request, "surveys/thanks.html", {"survey": survey, "answer": answer})
+        status = 400
+    else:
+        initial = {"score": request.GET.get("score"), "comment": previous.comment if previous else ""}
+        if previous and initial["score"] is None:
+            initial["score"] = previous.score
+        form = AnswerForm(initial=initial)
+        status = 200
+    chosen = form["score"].value()
+    context = {
+        "survey": survey,
+        "form": form,
+        "chosen": str(chosen) if chosen is not None else "",
+        "previous": previous,
+    }
+    return render(request, "surveys/answer.html", context, status=status)

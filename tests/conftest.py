@@ -1,0 +1,123 @@
+"""Shared fixtures: personas, a real SMTP sink, and a real Celery worker.
+
+With DATABASE_URL and REDIS_URL set (CI), the suite runs on PostgreSQL and the
+worker consumes from Redis; without them, SQLite and the filesystem broker.
+In CI a missing service fails the run instead of quietly falling back.
+"""
+
+import os
+import socket
+import time
+
+import pytest
+from aiosmtpd.controller import Controller
+from celery.contrib.testing.worker import start_worker
+from django.conf import settings
+
+from feedback_platform.celery import app as celery_app
+from feedback_platform.roles import ADMIN, AGENT, MANAGER
+from followup.models import Team
+from tests.factories import UserFactory
+
+
+def pytest_configure(config):
+    if os.environ.get("CI") and not (os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL")):
+        raise pytest.UsageError("CI must run on PostgreSQL and Redis: set DATABASE_URL and REDIS_URL.")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_filesystem_broker(tmp_path_factory):
+    """Without Redis, give the tests their own filesystem broker folder, not the dev one."""
+    if settings.REDIS_URL:
+        return
+    folder = tmp_path_factory.mktemp("broker")
+    (folder / "processed").mkdir()
+    celery_app.conf.broker_transport_options = {
+        "data_folder_in": str(folder),
+        "data_folder_out": str(folder),
+        "processed_folder": str(folder / "processed"),
+        "store_processed": False,
+    }
+
+
+@pytest.fixture(autouse=True)
+def _eager_tasks():
+    """Tasks run in-process unless a test asks for the real `celery_worker`."""
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+    yield
+    celery_app.conf.task_always_eager = False
+
+
+@pytest.fixture
+def agent(db):
+    user = UserFactory(role=AGENT)
+    Team.objects.get(is_default=True).members.add(user)
+    return user
+
+
+@pytest.fixture
+def other_team_agent(db):
+    user = UserFactory(role=AGENT)
+    Team.objects.create(name="Billing").members.add(user)
+    return user
+
+
+@pytest.fixture
+def manager(db):
+    return UserFactory(role=MANAGER)
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(role=ADMIN, is_staff=True)
+
+
+class SinkHandler:
+    """Keeps every message the sink receives."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(envelope)
+        return "250 Message accepted for delivery"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_sink(settings):
+    """A real SMTP server on loopback; Django's mail goes to it for the test."""
+    handler = SinkHandler()
+    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = controller.hostname, controller.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    yield handler
+    controller.stop()
+
+
+@pytest.fixture
+def celery_worker(transactional_db):
+    """A real Celery worker (in a thread) consuming from the configured broker."""
+    celery_app.conf.task_always_eager = False
+    with start_worker(celery_app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=30):
+        yield
+
+
+def wait_for(predicate, timeout=30.0, interval=0.1):
+    """Poll until predicate() is truthy; fail with its last value after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value or time.monotonic() > deadline:
+            assert value, f"condition not met within {timeout}s"
+            return value
+        time.sleep(interval)

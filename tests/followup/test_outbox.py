@@ -1,0 +1,89 @@
+import smtplib
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from feedback_platform.emails import RenderedEmail
+from followup import outbox
+from followup.models import OutboxEmail, OutboxStatus
+from followup.tasks import relay_pending_outbox
+
+pytestmark = pytest.mark.django_db
+
+
+def queued(key="apology:1") -> OutboxEmail:
+    email = RenderedEmail(subject="Sorry", text="We are sorry.", html="<p>We are sorry.</p>")
+    return outbox.queue_email(key=key, to="ada@example.com", email=email, language="en")
+
+
+def test_one_key_makes_one_row():
+    first, again = queued(), queued()
+    assert first.pk == again.pk
+    assert OutboxEmail.objects.count() == 1
+
+
+def test_delivering_twice_sends_once():
+    row = queued()
+    assert outbox.deliver_email(outbox_id=row.pk) == "sent"
+    assert outbox.deliver_email(outbox_id=row.pk) == "sent"
+    assert len(mail.outbox) == 1
+    row.refresh_from_db()
+    assert row.status == OutboxStatus.SENT and row.attempts == 1
+    assert row.provider_message_id == mail.outbox[0].extra_headers["Message-ID"]
+
+
+class FailingBackend:
+    """An email backend whose server answers with a chosen SMTP error."""
+
+    error = None
+
+    def __init__(self, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        raise FailingBackend.error
+
+
+@pytest.fixture
+def failing_backend(settings):
+    settings.EMAIL_BACKEND = "tests.followup.test_outbox.FailingBackend"
+    return FailingBackend
+
+
+def test_a_temporary_refusal_is_retried_later(failing_backend):
+    failing_backend.error = smtplib.SMTPDataError(451, b"try again later")
+    row = queued()
+    assert outbox.deliver_email(outbox_id=row.pk) == "retry"
+    row.refresh_from_db()
+    assert row.status == OutboxStatus.QUEUED and row.attempts == 1
+    assert row.next_attempt_at > timezone.now()
+    assert "451" in row.last_error
+
+
+def test_a_permanent_refusal_fails_without_retry(failing_backend):
+    failing_backend.error = smtplib.SMTPRecipientsRefused({"ada@example.com": (550, b"no such user")})
+    row = queued()
+    assert outbox.deliver_email(outbox_id=row.pk) == "failed"
+    row.refresh_from_db()
+    assert row.status == OutboxStatus.FAILED and "550" in row.last_error
+
+
+def test_temporary_errors_give_up_after_the_last_attempt(failing_backend):
+    failing_backend.error = ConnectionRefusedError("mail server down")
+    row = queued()
+    results = [outbox.deliver_email(outbox_id=row.pk) for _ in range(outbox.MAX_ATTEMPTS)]
+    assert results == ["retry"] * (outbox.MAX_ATTEMPTS - 1) + ["failed"]
+
+
+def test_the_relay_republishes_only_stuck_rows(monkeypatch):
+    published = []
+    monkeypatch.setattr("followup.tasks.deliver_email_task.delay", published.append)
+    stuck, fresh, sent, backing_off = (queued(f"a:{n}") for n in range(4))
+    old = timezone.now() - timedelta(minutes=5)
+    OutboxEmail.objects.exclude(pk=fresh.pk).update(created_at=old)
+    OutboxEmail.objects.filter(pk=sent.pk).update(status=OutboxStatus.SENT)
+    OutboxEmail.objects.filter(pk=backing_off.pk).update(next_attempt_at=timezone.now() + timedelta(minutes=5))
+    assert relay_pending_outbox() == 1
+    assert published == [stuck.pk]

@@ -1,0 +1,106 @@
+from datetime import timedelta
+
+import pytest
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from reviews.models import Feedback
+from surveys.models import Answer, SurveyStatus
+from tests.factories import ContactFactory, SurveyFactory
+
+from .helpers import sent_invitation
+
+pytestmark = pytest.mark.django_db
+
+
+def answer_url(token):
+    return reverse("surveys:answer", args=[token])
+
+
+def test_a_get_shows_the_chosen_score_and_records_nothing(client):
+    invitation, token = sent_invitation()
+    for method in (client.get, client.head, client.get):
+        response = method(answer_url(token) + "?score=3")
+        assert response.status_code == 200
+    page = client.get(answer_url(token) + "?score=3").content.decode()
+    assert 'id="score-3" value="3" checked' in page
+    assert page.count('type="radio" name="score"') == 11
+    assert not Answer.objects.exists()
+    assert not Feedback.objects.exists()
+
+
+def test_a_post_records_the_answer_and_its_feedback(client):
+    invitation, token = sent_invitation()
+    response = client.post(answer_url(token), {"score": 9, "comment": "  Fast delivery  "})
+    assert response.status_code == 200
+    assert "Thank you" in response.content.decode()
+    answer = Answer.objects.get(invitation=invitation)
+    assert (answer.score, answer.comment) == (9, "Fast delivery")
+    feedback = Feedback.objects.get(answer=answer)
+    assert (feedback.segment, feedback.kind, feedback.language) == ("promoter", "nps", "en")
+
+
+@pytest.mark.parametrize("score", ["11", "-1", "abc", ""])
+def test_a_score_outside_the_scale_is_a_400_naming_the_problem(client, score):
+    invitation, token = sent_invitation()
+    response = client.post(answer_url(token), {"score": score})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Choose a score" in page
+    assert not Answer.objects.exists()
+
+
+def test_a_second_post_within_a_day_changes_the_same_answer(client):
+    invitation, token = sent_invitation()
+    client.post(answer_url(token), {"score": 2, "comment": "late"})
+    client.post(answer_url(token), {"score": 7, "comment": "arrived after all"})
+    assert Answer.objects.count() == 1
+    assert Answer.objects.get().score == 7
+    assert Feedback.objects.get().segment == "passive"
+
+
+def test_an_answer_older_than_a_day_cannot_be_changed(client):
+    invitation, token = sent_invitation()
+    client.post(answer_url(token), {"score": 2})
+    Answer.objects.update(answered_at=timezone.now() - timedelta(hours=25))
+    response = client.post(answer_url(token), {"score": 10})
+    assert response.status_code == 400
+    assert Answer.objects.get().score == 2
+
+
+def test_the_database_allows_one_answer_per_invitation():
+    invitation, _ = sent_invitation()
+    Answer.objects.create(invitation=invitation, survey=invitation.survey, contact=invitation.contact, score=5)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Answer.objects.create(invitation=invitation, survey=invitation.survey, contact=invitation.contact, score=6)
+
+
+def test_an_unknown_token_gets_a_friendly_404(client):
+    response = client.get(answer_url("not-a-real-token"))
+    assert response.status_code == 404
+    assert "We could not find this survey link" in response.content.decode()
+
+
+def test_an_expired_link_gets_a_friendly_410_in_the_customers_language(client):
+    invitation, token = sent_invitation(contact=ContactFactory(language="ja"))
+    invitation.expires_at = timezone.now() - timedelta(minutes=1)
+    invitation.save()
+    response = client.post(answer_url(token), {"score": 5})
+    assert response.status_code == 410
+    assert 'lang="ja"' in response.content.decode()
+    assert not Answer.objects.exists()
+
+
+def test_a_paused_survey_gets_its_own_page(client):
+    invitation, token = sent_invitation(survey=SurveyFactory(status=SurveyStatus.PAUSED))
+    response = client.get(answer_url(token))
+    assert response.status_code == 410
+    assert "not taking answers" in response.content.decode()
+
+
+def test_the_page_speaks_the_customers_language(client):
+    invitation, token = sent_invitation(contact=ContactFactory(language="zh-hans"))
+    page = client.get(answer_url(token)).content.decode()
+    assert 'lang="zh-hans"' in page
+    assert "发送" in page  # the Send button

@@ -1,0 +1,63 @@
+import re
+
+import pytest
+from django.core import mail
+
+from surveys import services, tokens
+from surveys.models import Invitation, InvitationStatus
+from tests.factories import ContactFactory, SurveyFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_emails_eleven_score_buttons_and_stores_only_the_tokens_hash(django_capture_on_commit_callbacks, settings):
+    settings.SITE_URL = "https://feedback.example.com"
+    contact = ContactFactory(name="Ada")
+    with django_capture_on_commit_callbacks(execute=True):
+        invitation = services.invite_contact(survey=SurveyFactory(), contact=contact)
+    invitation.refresh_from_db()
+    assert invitation.status == InvitationStatus.SENT
+    assert invitation.expires_at > invitation.sent_at
+    (message,) = mail.outbox
+    html = message.alternatives[0][0]
+    links = re.findall(r'href="(https://feedback\.example\.com/s/([^/]+)/\?score=(\d+))"', html)
+    assert [int(score) for _, _, score in links] == list(range(11))
+    token = links[0][1]
+    assert len({t for _, t, _ in links}) == 1
+    assert len(token) >= 43  # 32 random bytes, URL-safe base64
+    assert invitation.token_hash == tokens.hash_token(token) != token
+    assert token not in str(Invitation.objects.values_list().get())
+    assert "Hello Ada," in message.body
+    assert f"10: https://feedback.example.com/s/{token}/?score=10" in message.body
+
+
+def test_sending_twice_sends_one_email():
+    invitation = Invitation.objects.create(survey=SurveyFactory(), contact=ContactFactory())
+    assert services.send_invitation(invitation_id=invitation.pk) is True
+    assert services.send_invitation(invitation_id=invitation.pk) is False
+    assert len(mail.outbox) == 1
+
+
+def test_the_same_idempotency_key_gives_the_same_invitation():
+    survey, contact = SurveyFactory(), ContactFactory()
+    first = services.invite_contact(survey=survey, contact=contact, idempotency_key="order-1")
+    again = services.invite_contact(survey=survey, contact=contact, idempotency_key="order-1")
+    assert first.pk == again.pk
+    assert Invitation.objects.count() == 1
+
+
+def test_a_name_cannot_inject_headers():
+    contact = ContactFactory(name="Eve\r\nBcc: victim@example.com")
+    survey = SurveyFactory(name="Shop\nX-Evil: 1")
+    invitation = Invitation.objects.create(survey=survey, contact=contact)
+    services.send_invitation(invitation_id=invitation.pk)
+    message = mail.outbox[0].message()
+    assert message["Bcc"] is None and message["X-Evil"] is None
+    assert "\n" not in message["Subject"]
+
+
+def test_the_email_is_in_the_contacts_language():
+    invitation = Invitation.objects.create(survey=SurveyFactory(), contact=ContactFactory(language="ja", name="花子"))
+    services.send_invitation(invitation_id=invitation.pk)
+    assert "花子" in mail.outbox[0].body
+    assert "こんにちは" in mail.outbox[0].body
