@@ -9,6 +9,8 @@ from .models import Feedback, Source
 from .segments import segment_for
 from .signals import feedback_classified
 
+SOURCE_OF_CHANNEL = {"email": Source.SURVEY, "link": Source.LINK, "widget": Source.WIDGET}
+
 
 def classify(feedback: Feedback) -> Feedback:
     """Set the labels that come from the score and text (in place)."""
@@ -25,7 +27,8 @@ def ingest_answer(*, answer: Answer, announce: bool = True) -> Feedback:
     feedback = Feedback.objects.filter(answer=answer).first()
     created = feedback is None
     if created:
-        feedback = Feedback(answer=answer, source=Source.SURVEY, survey=survey, contact=answer.contact)
+        source = SOURCE_OF_CHANNEL[answer.channel]
+        feedback = Feedback(answer=answer, source=source, survey=survey, contact=answer.contact)
     feedback.kind, feedback.scale_min, feedback.scale_max = survey.kind, survey.scale_min, survey.scale_max
     feedback.score, feedback.comment, feedback.received_at = answer.score, answer.comment, answer.answered_at
     classify(feedback)

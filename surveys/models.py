@@ -123,12 +123,23 @@ class Invitation(models.Model):
         self.expires_at = self.sent_at + timedelta(days=self.survey.link_lifetime_days)
 
 
-class Answer(models.Model):
-    """A customer's answer to one invitation: at most one, enforced by the OneToOne's unique index."""
+class AnswerChannel(models.TextChoices):
+    EMAIL = "email", _("Email link")
+    LINK = "link", _("Web link")
+    WIDGET = "widget", _("In-app widget")
 
-    invitation = models.OneToOneField(Invitation, on_delete=models.CASCADE, related_name="answer")
+
+class Answer(models.Model):
+    """A customer's answer. An emailed invitation gets at most one, enforced by the
+    OneToOne's unique index; web-link and widget answers have no invitation and
+    may have no contact."""
+
+    invitation = models.OneToOneField(
+        Invitation, on_delete=models.CASCADE, related_name="answer", null=True, blank=True
+    )
+    channel = models.CharField(max_length=8, choices=AnswerChannel.choices, default=AnswerChannel.EMAIL)
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="answers")
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="answers")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="answers", null=True, blank=True)
     score = models.PositiveSmallIntegerField()
     comment = models.TextField(blank=True, max_length=5000)
     language = models.CharField(max_length=10, default="en")
@@ -140,4 +151,28 @@ class Answer(models.Model):
         constraints = [models.CheckConstraint(condition=models.Q(score__lte=10), name="answer_score_at_most_10")]
 
     def __str__(self):
-        return f"{self.contact}: {self.score}"
+        return f"{self.contact or self.get_channel_display()}: {self.score}"
+
+
+class SuppressionReason(models.TextChoices):
+    UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
+    BOUNCED = "bounced", _("Bounced")
+    COMPLAINED = "complained", _("Complained")
+
+
+class Suppression(models.Model):
+    """An address no email may go to: every send checks this list first."""
+
+    email = models.EmailField(max_length=254)
+    reason = models.CharField(max_length=12, choices=SuppressionReason.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(Lower("email"), name="suppression_email_unique_ci")]
+
+    def __str__(self):
+        return f"{self.email} ({self.reason})"
+
+
+def is_suppressed(email: str) -> bool:
+    return Suppression.objects.filter(email__iexact=email.strip()).exists()

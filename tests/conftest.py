@@ -32,10 +32,12 @@ def _isolated_filesystem_broker(tmp_path_factory):
         return
     folder = tmp_path_factory.mktemp("broker")
     (folder / "processed").mkdir()
+    (folder / "control").mkdir()
     celery_app.conf.broker_transport_options = {
         "data_folder_in": str(folder),
         "data_folder_out": str(folder),
         "processed_folder": str(folder / "processed"),
+        "control_folder": str(folder / "control"),
         "store_processed": False,
     }
 
