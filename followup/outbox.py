@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from feedback_platform.emails import RenderedEmail, header_safe
+from surveys.models import is_suppressed
 
 from .models import Case, OutboxEmail, OutboxStatus
 
@@ -83,6 +84,10 @@ def deliver_email(*, outbox_id: int) -> str:
     outbox = OutboxEmail.objects.select_for_update().filter(pk=outbox_id).first()
     if outbox is None or outbox.status != OutboxStatus.QUEUED:
         return outbox.status if outbox else "missing"
+    if is_suppressed(outbox.to_email):
+        outbox.status, outbox.last_error = OutboxStatus.WITHHELD, "address is on the suppression list"
+        outbox.save(update_fields=["status", "last_error"])
+        return outbox.status
     outbox.attempts += 1
     message = _message(outbox)
     try:

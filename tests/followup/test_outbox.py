@@ -9,6 +9,7 @@ from feedback_platform.emails import RenderedEmail
 from followup import outbox
 from followup.models import OutboxEmail, OutboxStatus
 from followup.tasks import relay_pending_outbox
+from surveys.models import Suppression
 
 pytestmark = pytest.mark.django_db
 
@@ -87,3 +88,10 @@ def test_the_relay_republishes_only_stuck_rows(monkeypatch):
     OutboxEmail.objects.filter(pk=backing_off.pk).update(next_attempt_at=timezone.now() + timedelta(minutes=5))
     assert relay_pending_outbox() == 1
     assert published == [stuck.pk]
+
+
+def test_a_suppressed_address_is_withheld():
+    Suppression.objects.create(email="ADA@example.com", reason="unsubscribed")
+    row = queued()
+    assert outbox.deliver_email(outbox_id=row.pk) == "withheld"
+    assert not mail.outbox
