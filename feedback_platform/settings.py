@@ -6,6 +6,7 @@ filesystem Celery broker under ``var/``. Production sets DATABASE_URL,
 REDIS_URL, EMAIL_URL, SECRET_KEY, ALLOWED_HOSTS and DEBUG=false.
 """
 
+import secrets
 from pathlib import Path
 
 import environ
@@ -41,6 +42,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
+    "anymail",
     "feedback_platform",
     "surveys",
     "reviews",
@@ -202,13 +204,34 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
 CELERY_BEAT_SCHEDULE = {
-    "relay-pending-outbox": {"task": "followup.tasks.relay_pending_outbox", "schedule": crontab()},
+    "relay-pending-outbox": {
+        "task": "followup.tasks.relay_pending_outbox",
+        "schedule": env.int("OUTBOX_RELAY_EVERY_SECONDS", default=60),
+    },
+    "escalate-overdue-cases": {
+        "task": "followup.tasks.escalate_overdue_cases",
+        "schedule": env.int("ESCALATION_SWEEP_EVERY_SECONDS", default=60),
+    },
+    "send-recovery-surveys": {"task": "followup.tasks.send_recovery_surveys", "schedule": crontab(minute="*/15")},
 }
 
 # Follow-up defaults from domain.md: a detractor hears from us within minutes
 # and an agent answers within the hour.
 FOLLOWUP_FIRST_RESPONSE_MINUTES = env.int("FOLLOWUP_FIRST_RESPONSE_MINUTES", default=60)
+FOLLOWUP_RESOLUTION_HOURS = env.int("FOLLOWUP_RESOLUTION_HOURS", default=48)
+FOLLOWUP_RECOVERY_DAYS = env.int("FOLLOWUP_RECOVERY_DAYS", default=14)  # re-survey after resolution
+FOLLOWUP_HIGH_VALUE = env.float("FOLLOWUP_HIGH_VALUE", default=1000.0)  # lifetime value that raises priority
+FOLLOWUP_ESCALATION_PRIORITY_BOOST = env.int("FOLLOWUP_ESCALATION_PRIORITY_BOOST", default=20)
+# Review invitations go to promoters only, unless every customer is to be asked (review sites' rules).
+FOLLOWUP_INVITE_EVERYONE_TO_REVIEW = env.bool("FOLLOWUP_INVITE_EVERYONE_TO_REVIEW", default=False)
+FOLLOWUP_REVIEW_URL = env.str("FOLLOWUP_REVIEW_URL", default="https://www.example.com/reviews/northwind")
 OUTBOX_RELAY_AFTER_SECONDS = env.int("OUTBOX_RELAY_AFTER_SECONDS", default=60)
+
+# Customer replies: Reply-To is reply+<case token>@INBOUND_EMAIL_DOMAIN, delivered back to
+# /anymail/<provider>/inbound/ (django-anymail), which checks ANYMAIL_WEBHOOK_SECRET.
+INBOUND_EMAIL_DOMAIN = env.str("INBOUND_EMAIL_DOMAIN", default="reply.example.com")
+# Unset, a random secret is made per process: inbound webhooks are then closed.
+ANYMAIL = {"WEBHOOK_SECRET": env.str("ANYMAIL_WEBHOOK_SECRET", default=secrets.token_urlsafe(24))}
 
 LOGGING = {
     "version": 1,

@@ -1,12 +1,31 @@
 from django.contrib import admin
 
-from .models import Case, CaseEvent, OutboxEmail, Team
+from .models import (
+    Case,
+    CaseEvent,
+    Compensation,
+    EmailTemplate,
+    OutboxEmail,
+    PriorityWeight,
+    RootCause,
+    Rule,
+    RuleFiring,
+    Team,
+    TeamMembership,
+)
+
+
+class TeamMembershipInline(admin.TabularInline):
+    model = TeamMembership
+    extra = 1
+    fields = ["user", "is_available", "last_assigned_at"]
+    readonly_fields = ["last_assigned_at"]
 
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
-    list_display = ["name", "is_default"]
-    filter_horizontal = ["members"]
+    list_display = ["name", "lead", "is_default"]
+    inlines = [TeamMembershipInline]
 
 
 class CaseEventInline(admin.TabularInline):
@@ -15,13 +34,16 @@ class CaseEventInline(admin.TabularInline):
     readonly_fields = ["kind", "actor", "body", "data", "created_at"]
     can_delete = False
 
+    def has_add_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(Case)
 class CaseAdmin(admin.ModelAdmin):
     list_display = ["pk", "contact", "team", "owner", "status", "priority", "first_response_due"]
     list_filter = ["status", "team"]
     inlines = [CaseEventInline]
-    raw_id_fields = ["feedback", "contact"]
+    raw_id_fields = ["feedback", "contact", "recovery_invitation", "recovery_feedback"]
 
 
 @admin.register(OutboxEmail)
@@ -30,3 +52,21 @@ class OutboxEmailAdmin(admin.ModelAdmin):
     list_filter = ["status"]
     search_fields = ["idempotency_key", "to_email"]
     readonly_fields = ["provider_message_id", "last_error"]
+
+
+@admin.register(EmailTemplate)
+class EmailTemplateAdmin(admin.ModelAdmin):
+    list_display = ["key", "language", "subject", "updated_at"]
+    list_filter = ["key", "language"]
+
+
+@admin.register(Rule)
+class RuleAdmin(admin.ModelAdmin):
+    list_display = ["position", "name", "is_active", "open_case", "email_template", "no_auto_reply"]
+    list_display_links = ["name"]
+
+
+admin.site.register(RuleFiring)
+admin.site.register(RootCause)
+admin.site.register(PriorityWeight)
+admin.site.register(Compensation)

@@ -1,47 +1,276 @@
-"""Cases: one per detractor, prioritised by severity, with an append-only timeline."""
+"""Cases: opened per detractor, worked through an append-only timeline, resolved with a cause."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from reviews.models import Feedback, Segment
+from reviews.models import Feedback
 
-from .models import Case, CaseEvent, EventKind, Team
+from . import assignment, outbox
+from .emails import render_text_email, reply_address
+from .models import (
+    OPEN_STATUSES,
+    Case,
+    CaseEvent,
+    CaseStatus,
+    Compensation,
+    EventKind,
+    RootCause,
+    Team,
+)
+from .priority import compute_priority
 
-
-def priority_factors(feedback: Feedback) -> list[dict]:
-    """Why a case matters, as (factor, weight) pairs the case page shows.
-
-    A score of 0-3 weighs more than a 6 (domain.md: prioritise by severity).
-    """
-    factors = []
-    if feedback.segment == Segment.DETRACTOR:
-        span = max(1, feedback.scale_max - feedback.scale_min)
-        severity = 1 - (feedback.score - feedback.scale_min) / span  # 1.0 for the lowest score
-        factors.append({"factor": f"score {feedback.score}/{feedback.scale_max}", "weight": round(60 * severity)})
-    if feedback.comment:
-        factors.append({"factor": "left a comment", "weight": 5})
-    return factors
+# Status changes an agent may make directly; resolving goes through resolve_case.
+TRANSITIONS = {
+    CaseStatus.NEW: {CaseStatus.IN_PROGRESS, CaseStatus.WAITING, CaseStatus.WONT_FIX, CaseStatus.SPAM},
+    CaseStatus.IN_PROGRESS: {CaseStatus.WAITING, CaseStatus.WONT_FIX, CaseStatus.SPAM},
+    CaseStatus.WAITING: {CaseStatus.IN_PROGRESS, CaseStatus.WONT_FIX, CaseStatus.SPAM},
+    CaseStatus.RESOLVED: {CaseStatus.CLOSED, CaseStatus.IN_PROGRESS},
+    CaseStatus.CLOSED: {CaseStatus.IN_PROGRESS},
+    CaseStatus.WONT_FIX: {CaseStatus.IN_PROGRESS},
+    CaseStatus.SPAM: {CaseStatus.IN_PROGRESS},
+}
 
 
 @transaction.atomic
-def open_case(*, feedback: Feedback, now=None) -> tuple[Case, bool]:
+def open_case(
+    *,
+    feedback: Feedback,
+    team: Team | None = None,
+    priority_floor: int = 0,
+    sla_minutes: int | None = None,
+    now=None,
+) -> tuple[Case, bool]:
     """Open the case of a feedback once; returns (case, created). `now` backdates demo history."""
     existing = Case.objects.filter(feedback=feedback).first()
     if existing:
         return existing, False
-    factors = priority_factors(feedback)
     now = now or timezone.now()
+    priority, factors = compute_priority(feedback, floor=priority_floor)
     case = Case.objects.create(
         feedback=feedback,
         contact=feedback.contact,
-        team=Team.objects.filter(is_default=True).first(),
-        priority=min(100, sum(f["weight"] for f in factors)),
+        team=assignment.team_for(feedback, team),
+        priority=priority,
         priority_factors=factors,
         opened_at=now,
-        first_response_due=now + timedelta(minutes=settings.FOLLOWUP_FIRST_RESPONSE_MINUTES),
+        first_response_due=now + timedelta(minutes=sla_minutes or settings.FOLLOWUP_FIRST_RESPONSE_MINUTES),
+        resolution_due=now + timedelta(hours=settings.FOLLOWUP_RESOLUTION_HOURS),
     )
     CaseEvent.objects.create(case=case, kind=EventKind.CREATED, data={"feedback": feedback.pk}, created_at=now)
+    if case.team and case.team.auto_assign:
+        owner = assignment.next_agent(case.team)
+        if owner:
+            _set_owner(case, owner, actor=None, now=now)
     return case, True
+
+
+def _set_owner(case: Case, owner, *, actor, now=None) -> None:
+    case.owner = owner
+    case.save(update_fields=["owner"])
+    CaseEvent.objects.create(
+        case=case,
+        kind=EventKind.ASSIGNED,
+        actor=actor,
+        data={"owner": owner.pk},
+        body=owner.get_username(),
+        created_at=now or timezone.now(),
+    )
+
+
+def _locked(case: Case) -> Case:
+    return Case.objects.select_for_update().get(pk=case.pk)
+
+
+@transaction.atomic
+def claim_case(*, case: Case, user) -> Case:
+    """An agent takes a case. Two agents claiming at once: the row lock lets the first win."""
+    case = _locked(case)
+    if case.owner_id == user.pk:
+        return case
+    if case.owner_id is not None and not user.has_perm("followup.view_all_cases"):
+        raise ValidationError({"owner": _("%(owner)s already owns this case.") % {"owner": case.owner}})
+    if not assignment.may_own(user, case):
+        raise PermissionDenied
+    _set_owner(case, user, actor=user)
+    return case
+
+
+@transaction.atomic
+def assign_case(*, case: Case, owner, actor) -> Case:
+    case = _locked(case)
+    if not assignment.may_own(owner, case):
+        raise ValidationError({"owner": _("%(owner)s is not in this case's team.") % {"owner": owner}})
+    if case.owner_id != owner.pk:
+        _set_owner(case, owner, actor=actor)
+    return case
+
+
+def _first_response(case: Case, now) -> None:
+    if case.first_responded_at is None:
+        case.first_responded_at = now
+        case.save(update_fields=["first_responded_at"])
+
+
+@transaction.atomic
+def add_note(*, case: Case, author, body: str) -> CaseEvent:
+    body = body.strip()
+    if not body:
+        raise ValidationError({"body": _("Write the note first.")})
+    return CaseEvent.objects.create(case=case, kind=EventKind.NOTE, actor=author, body=body)
+
+
+@transaction.atomic
+def log_call(*, case: Case, agent, outcome: str, notes: str = "") -> CaseEvent:
+    """A phone call counts as the first response (domain.md: phone is preferred for complaints)."""
+    if not outcome.strip():
+        raise ValidationError({"outcome": _("Say how the call went.")})
+    case = _locked(case)
+    now = timezone.now()
+    _first_response(case, now)
+    return CaseEvent.objects.create(
+        case=case, kind=EventKind.CALL, actor=agent, body=notes.strip(), data={"outcome": outcome.strip()}
+    )
+
+
+@transaction.atomic
+def record_compensation(*, case: Case, agent, kind: str, amount, currency: str, note: str = "") -> Compensation:
+    try:
+        amount = Decimal(str(amount))
+    except ArithmeticError:
+        raise ValidationError({"amount": _("Enter an amount such as 10.00.")}) from None
+    if amount < 0:
+        raise ValidationError({"amount": _("The amount cannot be negative.")})
+    currency = currency.strip().upper()
+    if len(currency) != 3 or not currency.isalpha():
+        raise ValidationError({"currency": _("Use a three-letter currency code such as EUR.")})
+    compensation = Compensation(case=case, kind=kind, amount=amount, currency=currency, note=note, given_by=agent)
+    compensation.full_clean()
+    compensation.save()
+    CaseEvent.objects.create(
+        case=case,
+        kind=EventKind.COMPENSATION,
+        actor=agent,
+        body=note,
+        data={"kind": kind, "amount": str(amount), "currency": currency},
+    )
+    return compensation
+
+
+@transaction.atomic
+def change_status(*, case: Case, status: str, actor) -> Case:
+    case = _locked(case)
+    if status == case.status:
+        return case
+    if status not in TRANSITIONS.get(case.status, set()):
+        raise ValidationError(
+            {"status": _("A case cannot go from %(old)s to %(new)s.") % {"old": case.status, "new": status}}
+        )
+    old, case.status = case.status, status
+    if status in OPEN_STATUSES:
+        case.resolved_at = None
+    case.save(update_fields=["status", "resolved_at"])
+    CaseEvent.objects.create(case=case, kind=EventKind.STATUS, actor=actor, data={"from": old, "to": status})
+    return case
+
+
+@transaction.atomic
+def reply_to_customer(*, case: Case, agent, subject: str, body: str):
+    """Send the customer an email the agent wrote (or filled from a template) through the outbox."""
+    errors = {}
+    if not subject.strip():
+        errors["subject"] = _("Write a subject.")
+    if not body.strip():
+        errors["body"] = _("Write the message.")
+    if case.contact is None or not case.contact.email:
+        errors["body"] = _("This customer left no email address.")
+    if errors:
+        raise ValidationError(errors)
+    case = _locked(case)
+    event = CaseEvent.objects.create(case=case, kind=EventKind.EMAIL_SENT, actor=agent, body=body.strip())
+    email = render_text_email(subject=subject, body=body.strip(), language=case.contact.language)
+    queued = outbox.queue_email(
+        key=f"reply:{case.pk}:{event.pk}",
+        to=case.contact.email,
+        email=email,
+        language=case.contact.language,
+        case=case,
+        reply_to=reply_address(case),
+    )
+    event.data = {"outbox": queued.pk, "subject": email.subject}
+    CaseEvent.objects.filter(pk=event.pk).update(data=event.data)
+    _first_response(case, timezone.now())
+    if case.status == CaseStatus.NEW:
+        change_status(case=case, status=CaseStatus.IN_PROGRESS, actor=agent)
+    return queued
+
+
+@transaction.atomic
+def resolve_case(*, case: Case, agent, root_cause: RootCause, summary: str, subject: str, body: str) -> Case:
+    """Resolve with a root cause and summary, email the customer what was done, and schedule the re-survey."""
+    errors = {}
+    if root_cause is None or not root_cause.is_active:
+        errors["root_cause"] = _("Choose a root cause.")
+    if not summary.strip():
+        errors["summary"] = _("Summarise what was done.")
+    if errors:
+        raise ValidationError(errors)
+    case = _locked(case)
+    if case.status not in OPEN_STATUSES:
+        raise ValidationError({"status": _("Only an open case can be resolved.")})
+    now = timezone.now()
+    if case.contact and case.contact.email:
+        email = render_text_email(subject=subject, body=body.strip(), language=case.contact.language)
+        outbox.queue_email(
+            key=f"resolution:{case.pk}",
+            to=case.contact.email,
+            email=email,
+            language=case.contact.language,
+            case=case,
+            reply_to=reply_address(case),
+        )
+        CaseEvent.objects.create(
+            case=case,
+            kind=EventKind.EMAIL_SENT,
+            actor=agent,
+            body=body.strip(),
+            data={"subject": email.subject, "purpose": "resolution"},
+        )
+    old = case.status
+    case.status, case.resolved_at = CaseStatus.RESOLVED, now
+    case.root_cause, case.resolution_summary = root_cause, summary.strip()
+    case.recovery_due_at = now + timedelta(days=settings.FOLLOWUP_RECOVERY_DAYS)
+    _first_response(case, now)
+    case.save(update_fields=["status", "resolved_at", "root_cause", "resolution_summary", "recovery_due_at"])
+    CaseEvent.objects.create(
+        case=case,
+        kind=EventKind.STATUS,
+        actor=agent,
+        body=summary.strip(),
+        data={"from": old, "to": CaseStatus.RESOLVED, "root_cause": root_cause.name},
+    )
+    return case
+
+
+@transaction.atomic
+def mark_troll(*, case: Case, agent, reason: str) -> Case:
+    """Stay silent with trolls (domain.md): no more automatic emails, the case leaves the queue."""
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why this is a troll or fraud.")})
+    case = _locked(case)
+    outbox.withhold_for_case(case, reason=f"marked troll: {reason.strip()}")
+    old, case.status = case.status, CaseStatus.SPAM
+    case.save(update_fields=["status"])
+    CaseEvent.objects.create(
+        case=case,
+        kind=EventKind.STATUS,
+        actor=agent,
+        body=reason.strip(),
+        data={"from": old, "to": "spam", "troll": True},
+    )
+    return case

@@ -7,9 +7,8 @@ from functools import partial
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.core.mail.message import make_msgid
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from feedback_platform.emails import RenderedEmail, header_safe
@@ -27,25 +26,46 @@ class TransientEmailError(Exception):
     """The mail server could not take the message now; a retry may succeed."""
 
 
-def queue_email(*, key: str, to: str, email: RenderedEmail, language: str, case: Case | None = None) -> OutboxEmail:
+def queue_email(
+    *,
+    key: str,
+    to: str,
+    email: RenderedEmail,
+    language: str,
+    case: Case | None = None,
+    reply_to: str = "",
+    send_after=None,
+) -> OutboxEmail:
     """Write an outbox row (once per key) and publish its delivery after commit.
 
-    Call it inside the transaction of the change that causes the email.
+    Call it inside the transaction of the change that causes the email. A row
+    with a later `send_after` is published by the relay when it falls due.
     """
+    now = timezone.now()
     outbox, created = OutboxEmail.objects.get_or_create(
         idempotency_key=key,
         defaults={
             "to_email": to,
+            "reply_to": reply_to,
             "subject": email.subject,
             "body_text": email.text,
             "body_html": email.html,
             "language": language,
             "case": case,
+            "send_after": send_after or now,
+            "created_at": now,
         },
     )
-    if created:
+    if created and outbox.send_after <= now:
         publish(outbox.pk)
     return outbox
+
+
+def withhold_for_case(case: Case, *, reason: str) -> int:
+    """Stop every queued email of a case (a troll, a fraud): they are kept, marked withheld."""
+    return OutboxEmail.objects.filter(case=case, status=OutboxStatus.QUEUED).update(
+        status=OutboxStatus.WITHHELD, last_error=reason[:2000]
+    )
 
 
 def publish(outbox_id: int) -> None:
@@ -54,13 +74,19 @@ def publish(outbox_id: int) -> None:
     transaction.on_commit(partial(deliver_email_task.delay, outbox_id))
 
 
+def message_id(outbox: OutboxEmail) -> str:
+    """The same Message-ID on every attempt, so a rare double delivery is recognisable as one message."""
+    domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip("> ")
+    return f"<outbox-{outbox.pk}@{domain}>"
+
+
 def _message(outbox: OutboxEmail) -> EmailMultiAlternatives:
-    message_id = make_msgid(domain=settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip("> "))
     message = EmailMultiAlternatives(
         subject=header_safe(outbox.subject),
         body=outbox.body_text,
         to=[outbox.to_email],
-        headers={"Message-ID": message_id, "X-Idempotency-Key": outbox.idempotency_key},
+        reply_to=[outbox.reply_to] if outbox.reply_to else None,
+        headers={"Message-ID": message_id(outbox), "X-Idempotency-Key": header_safe(outbox.idempotency_key)},
     )
     if outbox.body_html:
         message.attach_alternative(outbox.body_html, "text/html")
@@ -84,6 +110,8 @@ def deliver_email(*, outbox_id: int) -> str:
     outbox = OutboxEmail.objects.select_for_update().filter(pk=outbox_id).first()
     if outbox is None or outbox.status != OutboxStatus.QUEUED:
         return outbox.status if outbox else "missing"
+    if outbox.send_after > timezone.now():
+        return "not_due"  # published early; the relay publishes it again when due
     if is_suppressed(outbox.to_email):
         outbox.status, outbox.last_error = OutboxStatus.WITHHELD, "address is on the suppression list"
         outbox.save(update_fields=["status", "last_error"])
@@ -118,8 +146,9 @@ def _is_temporary(error: Exception) -> bool:
 
 
 def pending_for_relay(*, older_than: timedelta):
-    """Queued emails whose task may have been lost (broker restart, worker killed)."""
+    """Queued emails to publish: delayed ones now due, and any whose task may have been
+    lost (broker restart, worker killed) because they stayed queued `older_than`."""
     now = timezone.now()
-    return OutboxEmail.objects.filter(status=OutboxStatus.QUEUED, created_at__lte=now - older_than).filter(
-        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now - older_than)
-    )
+    delayed_now_due = Q(send_after__gt=F("created_at"), send_after__lte=now, attempts=0)
+    stuck = Q(send_after__lte=now - older_than) & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+    return OutboxEmail.objects.filter(status=OutboxStatus.QUEUED).filter(delayed_now_due | stuck)

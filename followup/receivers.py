@@ -1,10 +1,20 @@
+from anymail.signals import inbound
 from django.dispatch import receiver
 
 from reviews.signals import feedback_classified
 
-from . import rules
+from . import inbound as inbound_email
+from . import recovery, rules
 
 
 @receiver(feedback_classified, dispatch_uid="followup.act_on_feedback")
 def act_on_classified_feedback(sender, feedback, **kwargs):
+    case = recovery.recovery_case_of(feedback)
+    if case is not None:
+        recovery.record_recovery_outcome(case=case, feedback=feedback)
     rules.act_on_feedback(feedback=feedback)
+
+
+@receiver(inbound, dispatch_uid="followup.customer_reply")
+def record_inbound_reply(sender, event, esp_name, **kwargs):
+    inbound_email.record_customer_reply(event.message)

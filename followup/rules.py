@@ -1,25 +1,202 @@
-"""What happens when feedback arrives. The default rule: a detractor gets an
-apology within minutes and a case for an agent (domain.md)."""
+"""The rule engine: what happens when a classified feedback arrives.
 
+Rules run in order. Each records whether it fired and why (RuleFiring), so an
+agent can see which rule sent an email or opened a case. Defaults (migration
+0002): a detractor gets an apology and a case, a passive a thank-you, a
+promoter a thank-you with a review invitation, a suspicious review silence.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from reviews.models import Feedback, Segment
+from reviews.models import Feedback
+from reviews.segments import DEFAULT_THRESHOLDS, segment_for
 
 from . import cases, outbox
-from .emails import apology_language, render_apology
+from .emails import MissingTemplate, render_template_email, reply_address
+from .models import EmailTemplate, Rule, RuleFiring, Suspicion
+from .models.rules import ATTRIBUTE_OPERATORS
+from .notifications import notify_team
+
+
+def _labels(feedback: Feedback) -> dict:
+    """The labels rules look at. Topics, sentiment, churn intent and suspicion come from reviews' classifiers."""
+    topics = getattr(feedback, "topics", None)
+    return {
+        "topics": set(topics.values_list("slug", flat=True)) if topics is not None and feedback.pk else set(),
+        "sentiment": getattr(feedback, "sentiment_score", None),
+        "churn_intent": getattr(feedback, "churn_intent", "") or "",
+        "suspicious": bool(getattr(feedback, "is_suspicious", False)),
+    }
+
+
+def match(rule: Rule, feedback: Feedback, labels: dict) -> list[str] | None:
+    """The reasons a rule matches, one per condition it checks; None when one fails."""
+    reasons = []
+
+    def check(condition: bool, reason: str) -> bool:
+        reasons.append(reason)
+        return condition
+
+    checks = [
+        not rule.segments or check(feedback.segment in rule.segments, f"segment {feedback.segment}"),
+        not rule.kinds or check(feedback.kind in rule.kinds, f"kind {feedback.kind}"),
+        not rule.sources or check(feedback.source in rule.sources, f"source {feedback.source}"),
+        rule.survey_id is None or check(feedback.survey_id == rule.survey_id, f"survey {feedback.survey_id}"),
+        rule.score_min is None or check(feedback.score >= rule.score_min, f"score {feedback.score} ≥ {rule.score_min}"),
+        rule.score_max is None or check(feedback.score <= rule.score_max, f"score {feedback.score} ≤ {rule.score_max}"),
+        not rule.topics
+        or check(bool(labels["topics"] & set(rule.topics)), f"topics {sorted(labels['topics'] & set(rule.topics))}"),
+        rule.sentiment_max is None
+        or check(
+            labels["sentiment"] is not None and labels["sentiment"] <= rule.sentiment_max,
+            f"sentiment {labels['sentiment']} ≤ {rule.sentiment_max}",
+        ),
+        not rule.churn_intents
+        or check(labels["churn_intent"] in rule.churn_intents, f"churn intent {labels['churn_intent']}"),
+        rule.suspicion == Suspicion.ANY
+        or check(
+            labels["suspicious"] == (rule.suspicion == Suspicion.SUSPICIOUS),
+            "suspicious" if labels["suspicious"] else "not suspicious",
+        ),
+    ]
+    if not all(checks):
+        return None
+    attributes = feedback.contact.attributes if feedback.contact else {}
+    for condition in rule.attribute_conditions:
+        if not _attribute_matches(condition, attributes):
+            return None
+        reasons.append(f"{condition['attribute']} {condition['op']} {condition['value']}")
+    return reasons or ["matches every feedback"]
+
+
+def _attribute_matches(condition: dict, attributes: dict) -> bool:
+    actual, op, expected = attributes.get(condition["attribute"]), condition["op"], condition["value"]
+    if actual is None:
+        return False
+    if op == "eq":
+        return str(actual) == str(expected)
+    if op == "in":
+        return str(actual) in {str(value) for value in expected}
+    try:
+        actual, expected = float(actual), float(expected)
+    except (TypeError, ValueError):
+        return False
+    return actual >= expected if op == "gte" else actual <= expected
+
+
+def contradictions(rule: Rule) -> dict[str, str]:
+    """Field errors for a rule that could never match or whose actions contradict each other."""
+    errors = {}
+    if rule.score_min is not None and rule.score_max is not None and rule.score_min > rule.score_max:
+        errors["score_max"] = _("The lowest score (%(low)s) is above the highest (%(high)s): nothing can match.") % {
+            "low": rule.score_min,
+            "high": rule.score_max,
+        }
+    elif rule.segments and not _segment_reachable(rule):
+        errors["segments"] = _("No score from %(low)s to %(high)s is a %(segments)s for these kinds.") % {
+            "low": rule.score_min if rule.score_min is not None else "…",
+            "high": rule.score_max if rule.score_max is not None else "…",
+            "segments": " / ".join(rule.segments),
+        }
+    if rule.sentiment_max is not None and not -1 <= rule.sentiment_max <= 1:
+        errors["sentiment_max"] = _("Sentiment runs from −1 to 1.")
+    if rule.no_auto_reply and (rule.email_template or rule.invite_review):
+        errors["no_auto_reply"] = _("A rule cannot both send an email and forbid automatic replies.")
+    if rule.email_template and not EmailTemplate.objects.filter(key=rule.email_template).exists():
+        errors["email_template"] = _("There is no email template with the key %(key)s.") % {"key": rule.email_template}
+    for condition in rule.attribute_conditions or []:
+        if not isinstance(condition, dict) or set(condition) != {"attribute", "op", "value"}:
+            errors["attribute_conditions"] = _('Each condition needs "attribute", "op" and "value".')
+        elif condition["op"] not in ATTRIBUTE_OPERATORS:
+            errors["attribute_conditions"] = _("Unknown operator %(op)s; use eq, in, gte or lte.") % {
+                "op": condition["op"]
+            }
+    return errors
+
+
+def _segment_reachable(rule: Rule) -> bool:
+    """Whether some score in the rule's range falls in one of its segments, for some kind it covers."""
+    scales = [(kind, top) for kind, top in DEFAULT_THRESHOLDS if not rule.kinds or kind in rule.kinds]
+    low = rule.score_min if rule.score_min is not None else 0
+    high = rule.score_max if rule.score_max is not None else 10
+    return any(
+        segment_for(kind, score, top)[0] in rule.segments
+        for kind, top in scales
+        for score in range(max(low, 0 if kind == "nps" else 1), min(high, top) + 1)
+    )
 
 
 @transaction.atomic
-def act_on_feedback(*, feedback: Feedback) -> None:
-    """Apply the rules to a classified feedback; safe to call again for the same one."""
-    if feedback.segment != Segment.DETRACTOR:
-        return
-    case, _ = cases.open_case(feedback=feedback)
-    if feedback.contact and feedback.contact.email:
-        outbox.queue_email(
-            key=f"apology:{feedback.pk}",
-            to=feedback.contact.email,
-            email=render_apology(feedback),
-            language=apology_language(feedback),
-            case=case,
+def act_on_feedback(*, feedback: Feedback) -> list[RuleFiring]:
+    """Apply the active rules to a classified feedback; running it again fires nothing twice."""
+    labels = _labels(feedback)
+    firings, silent = [], False
+    for rule in Rule.objects.filter(is_active=True).select_related("case_team", "notify_team"):
+        reasons = match(rule, feedback, labels)
+        if reasons is None:
+            continue
+        firing, created = RuleFiring.objects.get_or_create(feedback=feedback, rule=rule, defaults={"reasons": reasons})
+        silent = silent or rule.no_auto_reply
+        if created:
+            firing.actions = _run_actions(rule, feedback, silent=silent)
+            firing.save(update_fields=["actions"])
+        firings.append(firing)
+        if rule.stop_processing:
+            break
+    return firings
+
+
+def _run_actions(rule: Rule, feedback: Feedback, *, silent: bool) -> list[str]:
+    done = []
+    case = getattr(feedback, "case", None)  # a reverse one-to-one raises AttributeError when absent
+    if rule.open_case:
+        case, created = cases.open_case(
+            feedback=feedback, team=rule.case_team, priority_floor=rule.priority_floor, sla_minutes=rule.sla_minutes
         )
+        done.append(f"opened case {case.pk}" if created else f"case {case.pk} already open")
+    if rule.notify_team:
+        done.append(notify_team(team=rule.notify_team, feedback=feedback, case=case, rule=rule))
+    if silent:
+        if rule.email_template or rule.invite_review:
+            done.append("no automatic reply (an earlier rule forbids it)")
+        return done
+    if rule.email_template:
+        done.append(_email_customer(rule.email_template, feedback, case, delay=rule.email_delay_minutes))
+    invite = rule.invite_review or (settings.FOLLOWUP_INVITE_EVERYONE_TO_REVIEW and rule.email_template)
+    if invite and feedback.source != "import":
+        done.append(_email_customer("review_invitation", feedback, case, delay=rule.email_delay_minutes))
+    return done
+
+
+def _email_customer(key: str, feedback: Feedback, case, *, delay: int) -> str:
+    contact = feedback.contact
+    if contact is None or not contact.email:
+        return f"{key}: no email address"
+    language = contact.language or (feedback.survey.default_language if feedback.survey else "en")
+    values = {
+        "name": contact.name,
+        "score": feedback.score,
+        "survey": feedback.survey.name if feedback.survey else "",
+        "case_number": case.pk if case else "",
+        "agent_name": case.owner.get_full_name() or case.owner.get_username() if case and case.owner else "",
+        "review_url": settings.FOLLOWUP_REVIEW_URL,
+    }
+    try:
+        email = render_template_email(key, language=language, values=values)
+    except MissingTemplate:
+        return f"{key}: no template"
+    queued = outbox.queue_email(
+        key=f"{key}:{feedback.pk}",
+        to=contact.email,
+        email=email,
+        language=language,
+        case=case,
+        reply_to=reply_address(case) if case else "",
+        send_after=timezone.now() + timedelta(minutes=delay),
+    )
+    return f"queued {key} email {queued.pk}"

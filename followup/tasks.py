@@ -5,7 +5,7 @@ from datetime import timedelta
 from celery import shared_task
 from django.conf import settings
 
-from . import outbox
+from . import escalation, outbox, recovery
 from .models import OutboxEmail
 
 
@@ -20,9 +20,20 @@ def deliver_email_task(self, outbox_id: int) -> str:
 
 @shared_task
 def relay_pending_outbox() -> int:
-    """Re-publish queued emails whose task was lost; the row lock makes duplicates harmless."""
+    """Publish emails now due, and re-publish those whose task was lost; the row lock makes duplicates harmless."""
     pending = outbox.pending_for_relay(older_than=timedelta(seconds=settings.OUTBOX_RELAY_AFTER_SECONDS))
     ids = list(pending.values_list("pk", flat=True)[:1000])
     for outbox_id in ids:
         deliver_email_task.delay(outbox_id)
     return len(ids)
+
+
+@shared_task
+def escalate_overdue_cases() -> int:
+    return escalation.escalate_overdue()
+
+
+@shared_task
+def send_recovery_surveys() -> int:
+    recovery.mark_unanswered_recoveries()
+    return recovery.send_due_recovery_surveys()

@@ -107,8 +107,12 @@ def smtp_sink(settings):
 
 
 @pytest.fixture
-def celery_worker(transactional_db):
-    """A real Celery worker (in a thread) consuming from the configured broker."""
+def celery_worker(transactional_db, django_db_serialized_rollback):
+    """A real Celery worker (in a thread) consuming from the configured broker.
+
+    Its test commits for real, so the roles, teams and rules the migrations made
+    are restored afterwards (serialized rollback) for the tests that follow.
+    """
     celery_app.conf.task_always_eager = False
     with start_worker(celery_app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=30):
         yield

@@ -83,11 +83,33 @@ def test_the_relay_republishes_only_stuck_rows(monkeypatch):
     monkeypatch.setattr("followup.tasks.deliver_email_task.delay", published.append)
     stuck, fresh, sent, backing_off = (queued(f"a:{n}") for n in range(4))
     old = timezone.now() - timedelta(minutes=5)
-    OutboxEmail.objects.exclude(pk=fresh.pk).update(created_at=old)
+    OutboxEmail.objects.exclude(pk=fresh.pk).update(created_at=old, send_after=old)
     OutboxEmail.objects.filter(pk=sent.pk).update(status=OutboxStatus.SENT)
-    OutboxEmail.objects.filter(pk=backing_off.pk).update(next_attempt_at=timezone.now() + timedelta(minutes=5))
+    OutboxEmail.objects.filter(pk=backing_off.pk).update(
+        attempts=1, next_attempt_at=timezone.now() + timedelta(minutes=5)
+    )
     assert relay_pending_outbox() == 1
     assert published == [stuck.pk]
+
+
+def test_a_delayed_email_waits_until_due_then_the_relay_publishes_it(monkeypatch):
+    published = []
+    monkeypatch.setattr("followup.tasks.deliver_email_task.delay", published.append)
+    email = RenderedEmail(subject="Thanks", text="Thank you.", html="")
+    later = outbox.queue_email(
+        key="thanks:1",
+        to="ada@example.com",
+        email=email,
+        language="en",
+        send_after=timezone.now() + timedelta(minutes=5),
+    )
+    assert outbox.deliver_email(outbox_id=later.pk) == "not_due"
+    assert relay_pending_outbox() == 0
+    now = timezone.now()  # five minutes later:
+    OutboxEmail.objects.filter(pk=later.pk).update(created_at=now - timedelta(minutes=5), send_after=now)
+    assert relay_pending_outbox() == 1
+    assert outbox.deliver_email(outbox_id=later.pk) == "sent"
+    assert len(mail.outbox) == 1
 
 
 def test_a_suppressed_address_is_withheld():

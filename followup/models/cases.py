@@ -1,0 +1,189 @@
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .teams import Team
+
+
+class CaseStatus(models.TextChoices):
+    NEW = "new", _("New")
+    IN_PROGRESS = "in_progress", _("In progress")
+    WAITING = "waiting", _("Waiting on customer")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+    WONT_FIX = "wont_fix", _("Won't fix")
+    SPAM = "spam", _("Spam")
+
+
+OPEN_STATUSES = [CaseStatus.NEW, CaseStatus.IN_PROGRESS, CaseStatus.WAITING]
+
+
+class RecoveryOutcome(models.TextChoices):
+    PROMOTER = "promoter", _("Detractor → promoter")
+    PASSIVE = "passive", _("Detractor → passive")
+    DETRACTOR = "detractor", _("Still detractor")
+    NO_ANSWER = "no_answer", _("No answer")
+
+
+class RootCause(models.Model):
+    """Why the customer was unhappy, from a list admins keep."""
+
+    name = models.CharField(max_length=100, unique=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+def new_reply_token() -> str:
+    return secrets.token_urlsafe(12)
+
+
+class CaseQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def visible_to(self, user):
+        """Managers and admins see every case; an agent sees their teams' cases."""
+        if user.has_perm("followup.view_all_cases"):
+            return self
+        if not user.has_perm("followup.view_case"):
+            return self.none()
+        return self.filter(team__members=user)
+
+    def in_queue_order(self):
+        return self.order_by("-priority", "first_response_due", "pk")
+
+
+class Case(models.Model):
+    feedback = models.OneToOneField("reviews.Feedback", on_delete=models.CASCADE, related_name="case")
+    contact = models.ForeignKey("surveys.Contact", on_delete=models.SET_NULL, null=True, blank=True)
+    team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="cases")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="owned_cases"
+    )
+    status = models.CharField(max_length=12, choices=CaseStatus.choices, default=CaseStatus.NEW)
+    priority = models.PositiveSmallIntegerField(default=0)
+    priority_factors = models.JSONField(default=list, blank=True)
+    opened_at = models.DateTimeField(default=timezone.now)
+    first_response_due = models.DateTimeField()
+    resolution_due = models.DateTimeField(null=True, blank=True)
+    first_responded_at = models.DateTimeField(null=True, blank=True)
+    first_response_escalated_at = models.DateTimeField(null=True, blank=True)
+    resolution_escalated_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    root_cause = models.ForeignKey(RootCause, on_delete=models.PROTECT, null=True, blank=True)
+    resolution_summary = models.TextField(blank=True)
+    # Customer replies are matched to the case by this token in the Reply-To address.
+    reply_token = models.CharField(max_length=32, unique=True, default=new_reply_token, editable=False)
+    recovery_due_at = models.DateTimeField(null=True, blank=True)
+    recovery_invitation = models.OneToOneField(
+        "surveys.Invitation", on_delete=models.SET_NULL, null=True, blank=True, related_name="recovery_case"
+    )
+    recovery_outcome = models.CharField(max_length=10, choices=RecoveryOutcome.choices, blank=True)
+    recovery_feedback = models.ForeignKey(
+        "reviews.Feedback", on_delete=models.SET_NULL, null=True, blank=True, related_name="recovered_cases"
+    )
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        permissions = [("view_all_cases", "Can see every team's cases")]
+        indexes = [
+            models.Index(fields=["status", "-priority", "first_response_due"], name="case_queue_idx"),
+            models.Index(fields=["first_response_due"], name="case_first_response_due_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status="resolved") | models.Q(resolved_at__isnull=False),
+                name="resolved_case_has_resolved_at",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Case #{self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.first_responded_at is None and self.first_response_due <= timezone.now()
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", _("Created")
+    ASSIGNED = "assigned", _("Assigned")
+    NOTE = "note", _("Internal note")
+    EMAIL_SENT = "email_sent", _("Email sent")
+    CUSTOMER_REPLY = "customer_reply", _("Customer reply")
+    CALL = "call", _("Call logged")
+    COMPENSATION = "compensation", _("Compensation given")
+    STATUS = "status", _("Status change")
+    ESCALATED = "escalated", _("Escalated")
+    RECOVERY = "recovery", _("Recovery survey")
+
+
+class CaseEvent(models.Model):
+    """One line of a case's append-only timeline: rows are added, never changed."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=16, choices=EventKind.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    body = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.case}: {self.kind}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("case events are append-only")
+        super().save(*args, **kwargs)
+
+
+class CompensationKind(models.TextChoices):
+    COUPON = "coupon", _("Coupon")
+    REFUND = "refund", _("Refund")
+    GIFT = "gift", _("Gift")
+    FREE_SHIPPING = "free_shipping", _("Free shipping")
+
+
+class Compensation(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="compensations")
+    kind = models.CharField(max_length=14, choices=CompensationKind.choices)
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    note = models.CharField(max_length=300, blank=True)
+    given_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True)
+    given_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=models.Q(amount__gte=0), name="compensation_not_negative")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.amount} {self.currency}"
+
+
+class PriorityWeight(models.Model):
+    """The weight of one priority factor; admins tune these (followup/priority.py has the defaults)."""
+
+    factor = models.CharField(max_length=30, unique=True)
+    weight = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["factor"]
+
+    def __str__(self):
+        return f"{self.factor}: {self.weight}"

@@ -1,0 +1,45 @@
+"""Emails to the team (not to customers): new cases for a rule, escalations."""
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from feedback_platform.emails import render_email
+from reviews.models import Feedback
+
+from . import outbox
+from .models import Case, Team
+
+
+def _case_url(case: Case | None) -> str:
+    return settings.SITE_URL + reverse("followup:case", args=[case.pk]) if case else settings.SITE_URL
+
+
+def _send(recipients, *, key_prefix: str, template: str, context: dict) -> int:
+    sent = 0
+    for user in recipients:
+        if not user.email:
+            continue
+        language = getattr(user, "language", "") or settings.LANGUAGE_CODE
+        email = render_email(template, context, language=language)
+        outbox.queue_email(key=f"{key_prefix}:{user.pk}", to=user.email, email=email, language=language)
+        sent += 1
+    return sent
+
+
+def notify_team(*, team: Team, feedback: Feedback, case: Case | None, rule) -> str:
+    members = set(team.members.filter(is_active=True))
+    if team.lead:
+        members.add(team.lead)
+    context = {"team": team, "feedback": feedback, "case": case, "case_url": _case_url(case), "rule": rule}
+    count = _send(members, key_prefix=f"notify:{rule.pk}:{feedback.pk}", template="team_notification", context=context)
+    return f"notified {count} of {team}"
+
+
+def notify_escalation(*, case: Case, reason: str) -> int:
+    """The team lead hears first; without one, every manager."""
+    recipients = [case.team.lead] if case.team and case.team.lead else []
+    if not recipients:
+        recipients = list(get_user_model().objects.filter(groups__name="Manager", is_active=True))
+    context = {"case": case, "case_url": _case_url(case), "reason": reason}
+    return _send(recipients, key_prefix=f"escalation:{case.pk}:{reason}", template="escalation", context=context)

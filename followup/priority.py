@@ -1,0 +1,80 @@
+"""Case priority, computed from the feedback and explained factor by factor.
+
+Domain.md: prioritise by severity, not first come first served. Each factor
+has a weight admins tune (PriorityWeight rows); the defaults are below.
+"""
+
+from django.conf import settings
+from django.utils import timezone
+
+from reviews.models import Feedback, Segment
+
+from .models import PriorityWeight
+
+DEFAULT_WEIGHTS = {
+    "score": 40,  # scaled by severity: the lowest score gets all of it, a 6 about 40%
+    "negative_sentiment": 15,
+    "churn_intent": 20,
+    "high_value": 10,
+    "new_customer": 10,
+    "repeat_detractor": 10,
+    "public_review": 15,
+}
+# Detractor kinds (domain.md): (a) leaving and (b) looking weigh fully, (c) disappointed half.
+CHURN_INTENT_SHARE = {"leaving": 1.0, "looking": 1.0, "disappointed": 0.5}
+
+
+def weights() -> dict[str, int]:
+    return {**DEFAULT_WEIGHTS, **dict(PriorityWeight.objects.values_list("factor", "weight"))}
+
+
+def priority_factors(feedback: Feedback) -> list[dict]:
+    """The factors that apply to this feedback, each with its weight and why."""
+    weight = weights()
+    factors = []
+
+    def add(name, share, detail):
+        points = round(weight[name] * share)
+        if points:
+            factors.append({"factor": name, "weight": points, "detail": detail})
+
+    if feedback.segment == Segment.DETRACTOR:
+        span = max(1, feedback.scale_max - feedback.scale_min)
+        add("score", 1 - (feedback.score - feedback.scale_min) / span, f"score {feedback.score}/{feedback.scale_max}")
+    sentiment = getattr(feedback, "sentiment_score", None)
+    if sentiment is not None and sentiment < 0:
+        add("negative_sentiment", min(1.0, -sentiment), f"sentiment {sentiment:.2f}")
+    intent = getattr(feedback, "churn_intent", "") or ""
+    if intent in CHURN_INTENT_SHARE:
+        add("churn_intent", CHURN_INTENT_SHARE[intent], f"churn intent: {intent}")
+    contact = feedback.contact
+    if contact is not None:
+        value = _number(contact.attributes.get("lifetime_value"))
+        if value is not None and value >= settings.FOLLOWUP_HIGH_VALUE:
+            add("high_value", 1, f"lifetime value {value:g}")
+        if contact.customer_since and (timezone.localdate() - contact.customer_since).days <= 90:
+            add("new_customer", 1, f"customer since {contact.customer_since.isoformat()}")
+        earlier = Feedback.objects.filter(
+            contact=contact, segment=Segment.DETRACTOR, received_at__lt=feedback.received_at
+        )
+        if earlier.exists():
+            add("repeat_detractor", 1, "an earlier detractor answer")
+    if feedback.source == "import":
+        add("public_review", 1, f"public review on {getattr(feedback, 'platform', '') or 'an external site'}")
+    return factors
+
+
+def compute_priority(feedback: Feedback, *, floor: int = 0) -> tuple[int, list[dict]]:
+    factors = priority_factors(feedback)
+    total = min(100, sum(f["weight"] for f in factors))
+    if floor > total:
+        factors.append({"factor": "rule_floor", "weight": floor - total, "detail": f"rule sets priority ≥ {floor}"})
+        total = floor
+    return total, factors
+
+
+def _number(value):
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
