@@ -4,12 +4,14 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from followup.api import CaseViewSet
 from surveys.api import SurveyViewSet
 
 from . import views
 
 router = DefaultRouter()
 router.register("surveys", SurveyViewSet, basename="survey")
+router.register("cases", CaseViewSet, basename="case")
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -20,6 +22,7 @@ urlpatterns = [
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("anymail/", include("anymail.urls")),  # provider webhooks, inbound customer replies
     path("api/v1/", include(router.urls)),
     path("api/v1/", include("reviews.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -38,14 +38,15 @@ def find_case(message) -> Case | None:
 
 
 @transaction.atomic
-def record_customer_reply(message) -> CaseEvent | None:
-    """Add the reply to the case timeline (once per Message-ID); None when no case matches."""
+def record_customer_reply(message) -> tuple[CaseEvent | None, bool]:
+    """Add the reply to the case timeline once per Message-ID; returns (event, created), (None, False) unmatched."""
     case = find_case(message)
     if case is None:
-        return None
+        return None, False
     message_id = (message.get("Message-ID") or "").strip()
-    if message_id and case.events.filter(kind=EventKind.CUSTOMER_REPLY, data__message_id=message_id).exists():
-        return None
+    earlier = message_id and case.events.filter(kind=EventKind.CUSTOMER_REPLY, data__message_id=message_id).first()
+    if earlier:
+        return earlier, False
     body = (message.text or message.html or "").strip()[:MAX_BODY]
     sender = message.from_email.addr_spec if message.from_email else ""
     event = CaseEvent.objects.create(
@@ -57,4 +58,4 @@ def record_customer_reply(message) -> CaseEvent | None:
     if case.status == CaseStatus.WAITING:
         case.status = CaseStatus.IN_PROGRESS
         case.save(update_fields=["status"])
-    return event
+    return event, True
