@@ -1,23 +1,110 @@
 """The reads behind the agent's screens, always scoped to the user."""
 
+import django_filters
+from django.db.models import Prefetch, Q
 from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from .models import Case
+from reviews.models import Feedback, Segment
+from surveys.models import Survey, SurveyKind
+
+from .models import OPEN_STATUSES, Case, CaseStatus
 
 
-def queue_for(user):
-    """Open cases the user may see, most urgent first, with what a row shows."""
-    return (
-        Case.objects.visible_to(user)
-        .open()
-        .select_related("contact", "owner", "team", "feedback", "feedback__survey")
-        .in_queue_order()
-    )
+class QueueFilter(django_filters.FilterSet):
+    """The queue's filters; they live in the URL so a view can be bookmarked and shared."""
+
+    q = django_filters.CharFilter(method="search", label=_("Search"))
+    mine = django_filters.BooleanFilter(method="only_mine", label=_("Mine"))
+    unassigned = django_filters.BooleanFilter(field_name="owner", lookup_expr="isnull", label=_("Unassigned"))
+    my_team = django_filters.BooleanFilter(method="only_my_team", label=_("My team"))
+    status = django_filters.MultipleChoiceFilter(choices=CaseStatus.choices, label=_("Status"))
+    segment = django_filters.ChoiceFilter(field_name="feedback__segment", choices=Segment.choices, label=_("Segment"))
+    kind = django_filters.ChoiceFilter(field_name="feedback__kind", choices=SurveyKind.choices, label=_("Kind"))
+    survey = django_filters.ModelChoiceFilter(field_name="feedback__survey", queryset=Survey.objects.all())
+    topic = django_filters.CharFilter(field_name="feedback__topics__slug", label=_("Topic"))
+    churn_intent = django_filters.CharFilter(field_name="feedback__churn_intent", label=_("Churn intent"))
+    language = django_filters.CharFilter(field_name="feedback__language", label=_("Language"))
+    overdue = django_filters.BooleanFilter(method="only_overdue", label=_("Overdue"))
+
+    class Meta:
+        model = Case
+        fields = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("segment", "kind", "survey"):
+            self.form.fields[name].widget.attrs["class"] = "form-select form-select-sm"
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(contact__name__icontains=value)
+            | Q(contact__email__icontains=value)
+            | Q(feedback__comment__icontains=value)
+        )
+
+    def only_mine(self, queryset, name, value):
+        return queryset.filter(owner=self.request.user) if value else queryset
+
+    def only_my_team(self, queryset, name, value):
+        return queryset.filter(team__members=self.request.user) if value else queryset
+
+    def only_overdue(self, queryset, name, value):
+        overdue = Q(first_responded_at__isnull=True, first_response_due__lte=timezone.now())
+        return queryset.filter(overdue) if value else queryset.exclude(overdue)
+
+
+def queue_for(user, params=None, *, request=None):
+    """Open cases the user may see (unless a status filter asks otherwise), most urgent first.
+
+    The query count does not depend on the page size: one query for the rows with
+    everything a row shows, one for the topics of the page.
+    """
+    cases = Case.objects.visible_to(user)
+    if not (params and params.getlist("status")):
+        cases = cases.filter(status__in=OPEN_STATUSES)
+    cases = cases.select_related("contact", "owner", "team", "feedback", "feedback__survey").in_queue_order()
+    if _has_topics():
+        cases = cases.prefetch_related(Prefetch("feedback__topics"))
+    filtered = QueueFilter(params, queryset=cases, request=request)
+    return filtered
+
+
+def _has_topics() -> bool:
+    return any(field.name == "topics" for field in Feedback._meta.get_fields())
 
 
 def get_case_for_user(user, pk) -> Case:
     """A case inside the user's scope, or 404: changing the id in the URL reaches nothing."""
-    case = Case.objects.visible_to(user).select_related("contact", "owner", "team", "feedback").filter(pk=pk).first()
+    case = (
+        Case.objects.visible_to(user)
+        .select_related("contact", "owner", "team", "feedback", "feedback__survey", "root_cause")
+        .filter(pk=pk)
+        .first()
+    )
     if case is None:
         raise Http404("no such case")
     return case
+
+
+def customer_history(case: Case) -> dict:
+    """The customer's earlier answers (oldest first, for a small trend) and earlier cases."""
+    if case.contact is None:
+        return {"answers": [], "cases": []}
+    answers = list(
+        Feedback.objects.filter(contact=case.contact)
+        .select_related("survey")
+        .order_by("received_at")
+        .only("pk", "score", "scale_max", "segment", "received_at", "kind", "survey__name", "comment")[:50]
+    )
+    earlier = (
+        Case.objects.filter(contact=case.contact)
+        .exclude(pk=case.pk)
+        .select_related("root_cause", "feedback")
+        .order_by("-opened_at")[:20]
+    )
+    return {"answers": answers, "cases": list(earlier)}

@@ -1,0 +1,57 @@
+"""Template helpers for the agent's pages: highlighted phrases, a small score trend."""
+
+from django import template
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
+
+register = template.Library()
+
+
+def _phrases(explanation) -> set[str]:
+    """Every phrase the classifiers stored as the reason for a label, wherever it sits in the explanation."""
+    found = set()
+    if isinstance(explanation, dict):
+        for key, value in explanation.items():
+            if key in ("phrases", "matched", "keywords") and isinstance(value, list):
+                found.update(str(item) for item in value if isinstance(item, str) and item.strip())
+            else:
+                found |= _phrases(value)
+    elif isinstance(explanation, list):
+        for item in explanation:
+            found |= _phrases(item)
+    return found
+
+
+@register.filter
+def highlight_labels(feedback):
+    """The comment, escaped, with the phrases that drove its labels marked."""
+    text = escape(feedback.comment)
+    for phrase in sorted(_phrases(getattr(feedback, "explanation", None)), key=len, reverse=True):
+        safe_phrase = escape(phrase)
+        text = text.replace(safe_phrase, f'<mark class="label-phrase">{safe_phrase}</mark>')
+    return mark_safe(text.replace("\n", "<br>"))  # noqa: S308 - built from escaped text only
+
+
+@register.simple_tag
+def score_trend(answers, width=160, height=32):
+    """An inline SVG line of normalised scores, oldest to newest."""
+    points = [a.score / a.scale_max for a in answers if a.scale_max]
+    if len(points) < 2:
+        return ""
+    step = width / (len(points) - 1)
+    coordinates = " ".join(f"{i * step:.1f},{height - 2 - p * (height - 4):.1f}" for i, p in enumerate(points))
+    return format_html(
+        '<svg class="spark" width="{}" height="{}" viewBox="0 0 {} {}" role="img" aria-label="{}">'
+        '<polyline fill="none" stroke="#495057" stroke-width="2" points="{}"/></svg>',
+        width,
+        height,
+        width,
+        height,
+        "score trend",
+        coordinates,
+    )
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key)

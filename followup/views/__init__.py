@@ -1,0 +1,1 @@
+"""The agent's dashboard (queue and case page) and the admins' settings pages."""
