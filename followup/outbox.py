@@ -71,7 +71,8 @@ def withhold_for_case(case: Case, *, reason: str) -> int:
 def publish(outbox_id: int) -> None:
     from .tasks import deliver_email_task
 
-    transaction.on_commit(partial(deliver_email_task.delay, outbox_id))
+    # robust: with the broker down the row is still committed, and the relay publishes it later.
+    transaction.on_commit(partial(deliver_email_task.delay, outbox_id), robust=True)
 
 
 def message_id(outbox: OutboxEmail) -> str:
