@@ -1,0 +1,128 @@
+"""How long after the answer the apology leaves the outbox (p50/p99), at 50 answers/s, one worker.
+
+Runs a real Celery worker on Redis against PostgreSQL, and a real SMTP sink on loopback.
+Usage: .venv/bin/python benchmarks/followup_apology_latency.py [--answers 1000] [--rate 50]
+"""
+
+import argparse
+import multiprocessing
+import subprocess
+import sys
+import time
+
+from _setup import BASE_DIR, percentile, setup_django
+from aiosmtpd.controller import Controller
+
+
+class Sink:
+    def __init__(self):
+        self.count = 0
+
+    async def handle_DATA(self, server, session, envelope):
+        self.count += 1
+        return "250 OK"
+
+
+PRODUCERS = 3
+
+
+def produce(ids, k, step, started, interval):
+    from django.db import connection
+
+    from surveys.models import Invitation
+    from surveys.services import record_answer
+
+    for n in range(k, len(ids), step):
+        pause = started + n * interval - time.perf_counter()
+        if pause > 0:
+            time.sleep(pause)
+        invitation = Invitation.objects.select_related("survey", "contact").get(pk=ids[n])
+        record_answer(invitation=invitation, score=n % 7, comment="The parcel arrived late and broken")
+    connection.close()
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--answers", type=int, default=1000)
+    parser.add_argument("--rate", type=float, default=50.0, help="answers per second")
+    args = parser.parse_args()
+
+    sink = Sink()
+    controller = Controller(sink, hostname="127.0.0.1", port=8465)
+    controller.start()
+    env = setup_django(
+        database="bench_followup", redis_db=5, extra_env={"EMAIL_URL": "smtp://127.0.0.1:8465", "LOG_LEVEL": "WARNING"}
+    )
+    from django.db import connection
+    from django.db.models import F
+
+    from followup.models import Case, OutboxEmail
+    from reviews.models import Feedback
+    from surveys.models import Answer, Contact, Invitation, Survey
+    from surveys.tokens import new_token
+
+    # A clean slate for each run.
+    OutboxEmail.objects.all().delete()
+    Case.objects.all().delete()
+    Feedback.objects.all().delete()
+    Answer.objects.all().delete()
+    Invitation.objects.all().delete()
+    survey, _ = Survey.objects.get_or_create(name="Bench NPS", defaults={"status": "active"})
+    invitations = []
+    for i in range(args.answers):
+        contact, _ = Contact.objects.get_or_create(email=f"bench{i}@example.com", defaults={"name": f"Bench {i}"})
+        invitation = Invitation(survey=survey, contact=contact, status="sent")
+        invitation.token_hash = new_token()[1]
+        invitation.start_clock()
+        invitation.save()
+        invitations.append(invitation)
+
+    subprocess.run(
+        [sys.executable, "-m", "celery", "-A", "feedback_platform", "purge", "-f"],
+        env=env,
+        cwd=BASE_DIR,
+        capture_output=True,
+    )
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "feedback_platform", "worker", "--concurrency=1", "--loglevel=WARNING"],
+        cwd=BASE_DIR,
+        env=env,
+    )
+    time.sleep(4)  # let the worker connect
+    try:
+        interval = 1 / args.rate
+        started = time.perf_counter() + 1.0
+        ids = [invitation.pk for invitation in invitations]
+        connection.close()  # each producer process opens its own
+        # Like web processes: three of them, each answer at its own moment (n / rate seconds in).
+        producers = [
+            multiprocessing.get_context("fork").Process(target=produce, args=(ids, k, PRODUCERS, started, interval))
+            for k in range(PRODUCERS)
+        ]
+        for producer in producers:
+            producer.start()
+        for producer in producers:
+            producer.join()
+        sending_seconds = time.perf_counter() - started
+        deadline = time.time() + 300
+        while OutboxEmail.objects.filter(status="sent").count() < args.answers and time.time() < deadline:
+            time.sleep(0.5)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+        controller.stop()
+
+    rows = OutboxEmail.objects.filter(status="sent", idempotency_key__startswith="apology:").annotate(
+        answered_at=F("case__feedback__received_at")
+    )
+    latencies = [(row.sent_at - row.answered_at).total_seconds() * 1000 for row in rows]
+    print(f"answers: {args.answers} at {args.answers / sending_seconds:.1f}/s (target {args.rate}/s), one worker")
+    print(f"apologies sent: {len(latencies)}, SMTP sink received: {sink.count}")
+    print(
+        f"answer → apology sent: p50 {percentile(latencies, 50):.0f} ms, p99 {percentile(latencies, 99):.0f} ms, "
+        f"max {max(latencies):.0f} ms"
+    )
+
+
+if __name__ == "__main__":
+    main()
