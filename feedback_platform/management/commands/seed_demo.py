@@ -115,12 +115,14 @@ class Command(BaseCommand):
             segment, _ = segment_for(survey.kind, score, survey.scale_max)
             comments = demo_data.COMMENTS[contact.language][segment]
             comment = rng.choice(comments) if rng.random() < 0.75 else ""
+            sent_at = answered_at - timedelta(hours=rng.uniform(0.1, 48))
+            # Every random draw happens before this check, so a second run draws the same plan.
             key = f"demo:{contact.external_id}:{k}"
             if Invitation.objects.filter(survey=survey, idempotency_key=key).exists():
                 continue
             invitation = Invitation(survey=survey, contact=contact, idempotency_key=key, status=InvitationStatus.SENT)
             invitation.token_hash = tokens.new_token()[1]
-            invitation.start_clock(now=answered_at - timedelta(hours=rng.uniform(0.1, 48)))
+            invitation.start_clock(now=sent_at)
             invitation.save()
             answer = Answer.objects.create(
                 invitation=invitation,
