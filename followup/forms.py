@@ -48,11 +48,13 @@ class AssignForm(forms.Form):
 
 
 class ReplyForm(forms.Form):
+    prefix = "reply"  # the resolve form has fields of the same names on the same page
     subject = forms.CharField(label=_("Subject"), max_length=200)
     body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 8}), max_length=20000)
 
 
 class ResolveForm(forms.Form):
+    prefix = "resolve"
     root_cause = forms.ModelChoiceField(label=_("Root cause"), queryset=RootCause.objects.filter(is_active=True))
     summary = forms.CharField(label=_("What was done (internal)"), widget=forms.Textarea(attrs={"rows": 2}))
     subject = forms.CharField(label=_("Email subject"), max_length=200)

@@ -22,7 +22,9 @@ class QueueFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=CaseStatus.choices, label=_("Status"))
     segment = django_filters.ChoiceFilter(field_name="feedback__segment", choices=Segment.choices, label=_("Segment"))
     kind = django_filters.ChoiceFilter(field_name="feedback__kind", choices=SurveyKind.choices, label=_("Kind"))
-    survey = django_filters.ModelChoiceFilter(field_name="feedback__survey", queryset=Survey.objects.all())
+    survey = django_filters.ModelChoiceFilter(
+        field_name="feedback__survey", queryset=Survey.objects.all(), label=_("Survey")
+    )
     topic = django_filters.CharFilter(field_name="feedback__topics__slug", label=_("Topic"))
     churn_intent = django_filters.CharFilter(field_name="feedback__churn_intent", label=_("Churn intent"))
     language = django_filters.CharFilter(field_name="feedback__language", label=_("Language"))

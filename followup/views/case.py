@@ -88,7 +88,7 @@ def case_detail(request, pk, *, bound=None, name=None, status=200):
 def reply_template(request, pk):
     """htmx: the chosen template filled for this customer, to edit before sending."""
     case = get_case_for_user(request.user, pk)
-    form = ReplyForm(initial=_prefill(request.GET.get("key", ""), case, _template_values(case)))
+    form = ReplyForm(initial=_prefill(request.GET.get("template", ""), case, _template_values(case)))
     return render(request, "followup/fragment_reply_fields.html", {"form": form})
 
 
@@ -158,7 +158,7 @@ def assign(request, case, data):
 def claim(request, pk):
     case = get_case_for_user(request.user, pk)
     try:
-        cases.claim_case(case=case, user=request.user)
+        case = cases.claim_case(case=case, user=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

@@ -98,12 +98,17 @@ def test_an_agent_works_a_case_through_the_page(client, agent):
     base = f"/cases/{case.pk}"
     assert client.post(f"{base}/note/", {"body": "Checked the order"}).status_code == 302
     assert client.post(f"{base}/call/", {"outcome": "reached", "notes": "Apologised"}).status_code == 302
-    response = client.post(f"{base}/reply/", {"subject": "About your order", "body": "We are on it."})
+    response = client.post(f"{base}/reply/", {"reply-subject": "About your order", "reply-body": "We are on it."})
     assert response.status_code == 302
     cause = RootCause.objects.get(name="Delivery delay")
     response = client.post(
         f"{base}/resolve/",
-        {"root_cause": cause.pk, "summary": "Re-shipped", "subject": "Fixed", "body": "We re-shipped your order."},
+        {
+            "resolve-root_cause": cause.pk,
+            "resolve-summary": "Re-shipped",
+            "resolve-subject": "Fixed",
+            "resolve-body": "We re-shipped your order.",
+        },
     )
     assert response.status_code == 302
     case.refresh_from_db()
@@ -119,7 +124,7 @@ def test_a_bad_action_is_a_400_naming_the_field(client, agent):
     response = client.post(f"/cases/{case.pk}/compensation/", {"kind": "refund", "amount": "5", "currency": "E1R"})
     assert response.status_code == 400
     assert "three-letter currency code" in response.content.decode()
-    response = client.post(f"/cases/{case.pk}/resolve/", {"summary": "", "subject": "", "body": ""})
+    response = client.post(f"/cases/{case.pk}/resolve/", {"resolve-summary": "", "resolve-subject": ""})
     assert response.status_code == 400
     assert Case.objects.get(pk=case.pk).status == CaseStatus.NEW
 
@@ -129,14 +134,14 @@ def test_actions_outside_the_scope_are_404(client, other_team_agent):
     client.force_login(other_team_agent)
     for action in ("note", "claim", "reply", "resolve", "troll", "status"):
         assert client.post(f"/cases/{case.pk}/{action}/", {"body": "x"}).status_code == 404
-    assert client.get(f"/cases/{case.pk}/reply-template/?key=apology").status_code == 404
+    assert client.get(f"/cases/{case.pk}/reply-template/?template=apology").status_code == 404
     assert not case.events.exclude(kind__in=[EventKind.CREATED, EventKind.ASSIGNED]).exists()
 
 
 def test_the_reply_template_is_filled_in_the_customers_language(client, agent):
     case = detractor_case(contact=ContactFactory(language="zh-hans", name="王芳"))
     client.force_login(agent)
-    page = client.get(f"/cases/{case.pk}/reply-template/", {"key": "apology"}).content.decode()
+    page = client.get(f"/cases/{case.pk}/reply-template/", {"template": "apology"}).content.decode()
     assert "尊敬的王芳" in page
 
 
