@@ -52,7 +52,7 @@ def open_case(
         return existing, False
     now = now or timezone.now()
     priority, factors = compute_priority(feedback, floor=priority_floor)
-    case = Case.objects.create(
+    case = Case(
         feedback=feedback,
         contact=feedback.contact,
         team=assignment.team_for(feedback, team),
@@ -62,12 +62,34 @@ def open_case(
         first_response_due=now + timedelta(minutes=sla_minutes or settings.FOLLOWUP_FIRST_RESPONSE_MINUTES),
         resolution_due=now + timedelta(hours=settings.FOLLOWUP_RESOLUTION_HOURS),
     )
+    copy_labels(case, feedback)
+    case.save()
     CaseEvent.objects.create(case=case, kind=EventKind.CREATED, data={"feedback": feedback.pk}, created_at=now)
     if case.team and case.team.auto_assign:
         owner = assignment.next_agent(case.team)
         if owner:
             _set_owner(case, owner, actor=None, now=now)
     return case, True
+
+
+def copy_labels(case: Case, feedback: Feedback) -> Case:
+    """Copy what the queue filters and searches on from the feedback to its case."""
+    contact = feedback.contact
+    case.segment, case.kind, case.language = feedback.segment, feedback.kind, feedback.language
+    case.churn_intent = getattr(feedback, "churn_intent", "") or ""
+    case.survey_id = feedback.survey_id
+    words = [contact.name, contact.email] if contact else []
+    case.search_text = " ".join([*words, feedback.comment]).lower()
+    return case
+
+
+def refresh_labels(*, feedback: Feedback) -> None:
+    """After a re-classification or a changed answer, the case shows the new labels."""
+    case = Case.objects.filter(feedback=feedback).first()
+    if case is not None:
+        copy_labels(case, feedback).save(
+            update_fields=["segment", "kind", "language", "churn_intent", "survey", "search_text"]
+        )
 
 
 def _set_owner(case: Case, owner, *, actor, now=None) -> None:

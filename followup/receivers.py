@@ -3,12 +3,14 @@ from django.dispatch import receiver
 
 from reviews.signals import feedback_classified
 
+from . import cases, recovery, rules
 from . import inbound as inbound_email
-from . import recovery, rules
 
 
 @receiver(feedback_classified, dispatch_uid="followup.act_on_feedback")
-def act_on_classified_feedback(sender, feedback, **kwargs):
+def act_on_classified_feedback(sender, feedback, created=True, **kwargs):
+    if not created:
+        cases.refresh_labels(feedback=feedback)
     case = recovery.recovery_case_of(feedback)
     if case is not None:
         recovery.record_recovery_outcome(case=case, feedback=feedback)

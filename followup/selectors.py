@@ -1,6 +1,7 @@
 """The reads behind the agent's screens, always scoped to the user."""
 
 import django_filters
+from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.utils import timezone
@@ -20,14 +21,12 @@ class QueueFilter(django_filters.FilterSet):
     unassigned = django_filters.BooleanFilter(field_name="owner", lookup_expr="isnull", label=_("Unassigned"))
     my_team = django_filters.BooleanFilter(method="only_my_team", label=_("My team"))
     status = django_filters.MultipleChoiceFilter(choices=CaseStatus.choices, label=_("Status"))
-    segment = django_filters.ChoiceFilter(field_name="feedback__segment", choices=Segment.choices, label=_("Segment"))
-    kind = django_filters.ChoiceFilter(field_name="feedback__kind", choices=SurveyKind.choices, label=_("Kind"))
-    survey = django_filters.ModelChoiceFilter(
-        field_name="feedback__survey", queryset=Survey.objects.all(), label=_("Survey")
-    )
+    segment = django_filters.ChoiceFilter(choices=Segment.choices, label=_("Segment"))
+    kind = django_filters.ChoiceFilter(choices=SurveyKind.choices, label=_("Kind"))
+    survey = django_filters.ModelChoiceFilter(queryset=Survey.objects.all(), label=_("Survey"))
     topic = django_filters.CharFilter(field_name="feedback__topics__slug", label=_("Topic"))
-    churn_intent = django_filters.CharFilter(field_name="feedback__churn_intent", label=_("Churn intent"))
-    language = django_filters.CharFilter(field_name="feedback__language", label=_("Language"))
+    churn_intent = django_filters.CharFilter(label=_("Churn intent"))
+    language = django_filters.CharFilter(label=_("Language"))
     overdue = django_filters.BooleanFilter(method="only_overdue", label=_("Overdue"))
 
     class Meta:
@@ -40,14 +39,8 @@ class QueueFilter(django_filters.FilterSet):
             self.form.fields[name].widget.attrs["class"] = "form-select form-select-sm"
 
     def search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(contact__name__icontains=value)
-            | Q(contact__email__icontains=value)
-            | Q(feedback__comment__icontains=value)
-        )
+        value = value.strip().lower()
+        return queryset.filter(search_text__contains=value) if value else queryset
 
     def only_mine(self, queryset, name, value):
         return queryset.filter(owner=self.request.user) if value else queryset
@@ -60,20 +53,30 @@ class QueueFilter(django_filters.FilterSet):
         return queryset.filter(overdue) if value else queryset.exclude(overdue)
 
 
-def queue_for(user, params=None, *, request=None):
-    """Open cases the user may see (unless a status filter asks otherwise), most urgent first.
-
-    The query count does not depend on the page size: one query for the rows with
-    everything a row shows, one for the topics of the page.
-    """
+def queue_for(user, params=None, *, request=None) -> QueueFilter:
+    """Open cases the user may see (unless a status filter asks otherwise), most urgent first."""
     cases = Case.objects.visible_to(user)
     if not (params and params.getlist("status")):
         cases = cases.filter(status__in=OPEN_STATUSES)
-    cases = cases.select_related("contact", "owner", "team", "feedback", "feedback__survey").in_queue_order()
+    return QueueFilter(params, queryset=cases.in_queue_order(), request=request)
+
+
+def queue_page(filtered: QueueFilter, number, size: int):
+    """One page of the queue, in two steps so it stays fast at any volume.
+
+    The ids of the page come from the case table alone (the partial index on
+    open cases gives them in queue order and stops after one page); then one
+    query loads those rows with everything a row shows, and one their topics.
+    The query count does not depend on the page size.
+    """
+    page = Paginator(filtered.qs.values_list("pk", flat=True), size).get_page(number)
+    ids = list(page.object_list)
+    rows = Case.objects.filter(pk__in=ids).select_related("contact", "owner", "team", "feedback", "feedback__survey")
     if _has_topics():
-        cases = cases.prefetch_related(Prefetch("feedback__topics"))
-    filtered = QueueFilter(params, queryset=cases, request=request)
-    return filtered
+        rows = rows.prefetch_related(Prefetch("feedback__topics"))
+    by_id = {case.pk: case for case in rows}
+    page.object_list = [by_id[pk] for pk in ids if pk in by_id]
+    return page
 
 
 def _has_topics() -> bool:

@@ -95,6 +95,9 @@ class Invitation(models.Model):
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="invitations")
     token_hash = models.CharField(max_length=64, unique=True, null=True, editable=False)
     idempotency_key = models.CharField(max_length=200, null=True, blank=True)
+    exempt_reason = models.CharField(
+        max_length=50, blank=True, help_text=_("Why the 30-day throttle does not apply (recovery, transactional).")
+    )
     status = models.CharField(max_length=10, choices=InvitationStatus.choices, default=InvitationStatus.QUEUED)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)

@@ -40,19 +40,24 @@ class SurveyClosed(LinkRefused):
 
 
 @transaction.atomic
-def invite_contact(*, survey: Survey, contact: Contact, idempotency_key: str | None = None) -> Invitation:
+def invite_contact(
+    *, survey: Survey, contact: Contact, idempotency_key: str | None = None, exempt_reason: str = ""
+) -> Invitation:
     """Queue one invitation and publish its send task once the transaction commits.
 
     The same idempotency key for the same survey returns the first invitation.
+    `exempt_reason` (such as "recovery") is recorded: such an invitation is not throttled.
     """
     if idempotency_key:
         existing = Invitation.objects.filter(survey=survey, idempotency_key=idempotency_key).first()
         if existing:
             return existing
-    invitation = Invitation.objects.create(survey=survey, contact=contact, idempotency_key=idempotency_key)
+    invitation = Invitation.objects.create(
+        survey=survey, contact=contact, idempotency_key=idempotency_key, exempt_reason=exempt_reason or ""
+    )
     from .tasks import send_invitation_task
 
-    transaction.on_commit(partial(send_invitation_task.delay, invitation.pk))
+    transaction.on_commit(partial(send_invitation_task.delay, invitation.pk), robust=True)
     return invitation
 
 

@@ -8,6 +8,7 @@ In CI a missing service fails the run instead of quietly falling back.
 import os
 import socket
 import time
+from importlib import import_module
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -40,6 +41,27 @@ def _isolated_filesystem_broker(tmp_path_factory):
         "control_folder": str(folder / "control"),
         "store_processed": False,
     }
+
+
+@pytest.fixture(autouse=True)
+def _migration_data_after_flush(request):
+    """A transactional test starts from an empty, flushed database: put back what the
+    data migrations made (roles, default team, templates, rules) so it sees the product
+    as installed."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = "transactional_db" in request.fixturenames or (marker and marker.kwargs.get("transaction"))
+    if not transactional:
+        return
+    request.getfixturevalue("transactional_db")
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
+    from django.contrib.contenttypes.management import create_contenttypes
+
+    for app_config in apps.get_app_configs():
+        create_contenttypes(app_config, verbosity=0)
+        create_permissions(app_config, verbosity=0)
+    import_module("feedback_platform.migrations.0001_roles").assign_roles(apps)
+    import_module("followup.migrations.0002_defaults").create_defaults(apps, None)
 
 
 @pytest.fixture(autouse=True)
@@ -107,12 +129,8 @@ def smtp_sink(settings):
 
 
 @pytest.fixture
-def celery_worker(transactional_db, django_db_serialized_rollback):
-    """A real Celery worker (in a thread) consuming from the configured broker.
-
-    Its test commits for real, so the roles, teams and rules the migrations made
-    are restored afterwards (serialized rollback) for the tests that follow.
-    """
+def celery_worker(transactional_db):
+    """A real Celery worker (in a thread) consuming from the configured broker."""
     celery_app.conf.task_always_eager = False
     with start_worker(celery_app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=30):
         yield

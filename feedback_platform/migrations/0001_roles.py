@@ -54,6 +54,11 @@ def create_roles(apps, schema_editor):
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = None
+    assign_roles(apps)
+
+
+def assign_roles(apps):
+    """Create the three groups with their permissions (idempotent; tests call it after a flush)."""
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     Group.objects.get_or_create(name="Agent")[0].permissions.set(_permissions(Permission, AGENT))

@@ -90,13 +90,26 @@ class Case(models.Model):
     recovery_feedback = models.ForeignKey(
         "reviews.Feedback", on_delete=models.SET_NULL, null=True, blank=True, related_name="recovered_cases"
     )
+    # Copies of the feedback labels the queue filters on, so filtering and counting
+    # open cases never scans the (much larger) feedback table. Kept by followup.cases.
+    segment = models.CharField(max_length=10, blank=True)
+    kind = models.CharField(max_length=8, blank=True)
+    language = models.CharField(max_length=10, blank=True)
+    churn_intent = models.CharField(max_length=20, blank=True)
+    survey = models.ForeignKey("surveys.Survey", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    search_text = models.TextField(blank=True, help_text=_("Customer name, email and comment, lower-cased."))
 
     objects = CaseQuerySet.as_manager()
 
     class Meta:
         permissions = [("view_all_cases", "Can see every team's cases")]
         indexes = [
-            models.Index(fields=["status", "-priority", "first_response_due"], name="case_queue_idx"),
+            # The queue's order over open cases: a page is read straight off this index.
+            models.Index(
+                fields=["-priority", "first_response_due", "id"],
+                condition=models.Q(status__in=["new", "in_progress", "waiting"]),
+                name="case_open_queue_idx",
+            ),
             models.Index(fields=["first_response_due"], name="case_first_response_due_idx"),
         ]
         constraints = [

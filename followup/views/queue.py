@@ -1,7 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -12,7 +11,7 @@ from feedback_platform.roles import cases_required
 from .. import cases
 from ..forms import BulkForm
 from ..models import Case, CaseStatus
-from ..selectors import queue_for
+from ..selectors import queue_for, queue_page
 from .common import safe_next
 
 PAGE_SIZE = 50
@@ -24,7 +23,7 @@ CHURN_INTENTS = ["leaving", "looking", "disappointed", "venting"]
 def queue(request):
     """Open cases by priority, then SLA due time. htmx polls it for the rows alone."""
     filtered = queue_for(request.user, request.GET, request=request)
-    page = Paginator(filtered.qs, _page_size(request)).get_page(request.GET.get("page"))
+    page = queue_page(filtered, request.GET.get("page"), _page_size(request))
     params = request.GET.copy()
     params.pop("page", None)
     context = {

@@ -15,7 +15,7 @@ from tests.surveys.helpers import sent_invitation
 
 from .conftest import log_in
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_an_agent_closes_the_loop_from_the_queue(page, live_server, agent, smtp_sink, screenshot_dir):

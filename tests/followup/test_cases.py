@@ -179,7 +179,7 @@ def test_an_overdue_case_is_escalated_once(manager):
     assert OutboxEmail.objects.filter(idempotency_key__startswith=f"escalation:{case.pk}:", to_email=manager.email)
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_concurrent_sweeps_escalate_nothing_twice(manager):
     if connection.vendor != "postgresql":
         pytest.skip("row locks with SKIP LOCKED need PostgreSQL; CI runs this on PostgreSQL")

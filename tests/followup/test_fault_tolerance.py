@@ -83,7 +83,7 @@ def restart_redis():
     wait_for(lambda: subprocess.run(["redis-cli", "-p", "6379", "ping"], capture_output=True).stdout.strip() == b"PONG")  # noqa: S607
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_every_detractor_gets_exactly_one_apology_and_one_case_through_kills_and_a_redis_restart(smtp_sink, tmp_path):
     if connection.vendor != "postgresql" or not settings.REDIS_URL.startswith("redis://127.0.0.1:6379"):
         pytest.skip("needs PostgreSQL and the local Redis on 6379 (CI sets both)")
