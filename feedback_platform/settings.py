@@ -244,3 +244,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# Reports: points with fewer answers than this are marked as too small to read.
+REPORT_MIN_N = env.int("REPORT_MIN_N", default=30)

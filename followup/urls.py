@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import case, queue, settings_pages
+from .views import case, loop_report, queue, settings_pages
 
 app_name = "followup"
 urlpatterns = [
@@ -25,4 +25,5 @@ urlpatterns = [
     path("settings/templates/<int:pk>/", settings_pages.edit_template, name="template_edit"),
     path("settings/templates/preview/", settings_pages.preview_template, name="template_preview"),
     path("settings/priority/", settings_pages.priority_weights, name="priority"),
+    path("reports/loop/", loop_report.loop, name="loop_report"),
 ]

@@ -59,6 +59,7 @@ class Feedback(models.Model):
         indexes = [
             models.Index(fields=["kind", "received_at"]),
             models.Index(fields=["segment", "received_at"]),
+            models.Index(fields=["updated_at"], name="feedback_updated_idx"),  # the rollup watermark
         ]
         constraints = [
             models.UniqueConstraint(
@@ -74,3 +75,55 @@ class Feedback(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.score} ({self.segment})"
+
+
+class FeedbackRollup(models.Model):
+    """Counts of feedback per day and dimension, so reports never scan raw feedback.
+
+    Rebuilt per touched day by reviews/rollups.py; one row per combination of
+    dimensions that occurred that day. The per-score counts let every metric
+    (NPS, top-2-box, means, distributions) and its interval be computed from here.
+    """
+
+    day = models.DateField()
+    kind = models.CharField(max_length=8)
+    scale_max = models.PositiveSmallIntegerField()
+    survey_id = models.BigIntegerField(default=0, help_text=_("0 when the feedback has no survey."))
+    source = models.CharField(max_length=10)
+    language = models.CharField(max_length=10, blank=True)
+    plan = models.CharField(max_length=50, blank=True)
+    region = models.CharField(max_length=50, blank=True)
+    product = models.CharField(max_length=100, blank=True)
+    n = models.PositiveIntegerField(default=0)
+    detractors = models.PositiveIntegerField(default=0)
+    passives = models.PositiveIntegerField(default=0)
+    promoters = models.PositiveIntegerField(default=0)
+    score_sum = models.PositiveBigIntegerField(default=0)
+    # Count per raw score (every scale fits in 0..10): distributions and top-2-box.
+    s0 = models.PositiveIntegerField(default=0)
+    s1 = models.PositiveIntegerField(default=0)
+    s2 = models.PositiveIntegerField(default=0)
+    s3 = models.PositiveIntegerField(default=0)
+    s4 = models.PositiveIntegerField(default=0)
+    s5 = models.PositiveIntegerField(default=0)
+    s6 = models.PositiveIntegerField(default=0)
+    s7 = models.PositiveIntegerField(default=0)
+    s8 = models.PositiveIntegerField(default=0)
+    s9 = models.PositiveIntegerField(default=0)
+    s10 = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "day"], name="rollup_kind_day_idx")]
+
+    def __str__(self):
+        return f"{self.day} {self.kind} n={self.n}"
+
+
+class RollupState(models.Model):
+    """How far the rollups have caught up: feedback updated after this moment is not in them yet."""
+
+    name = models.CharField(max_length=30, unique=True)
+    watermark = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.name}: {self.watermark}"

@@ -1,25 +1,90 @@
+"""The manager's reports page: scores over time, by segment, with their uncertainty."""
+
 from datetime import timedelta
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import render
-from django.utils import timezone
 
 from feedback_platform.roles import reports_required
+from surveys.models import Survey, SurveyKind
 
-from .metrics import nps_summary
-from .models import Feedback
+from . import reports, rollups
+from .exports import export
+
+BREAKDOWN_LABELS = {
+    "survey_id": "Survey",
+    "source": "Channel",
+    "language": "Language",
+    "plan": "Plan",
+    "region": "Region",
+    "product": "Product",
+}
+RANGES = {"nps": (-100, 100), "csat": (1, 5), "ces": (1, 7), "star": (1, 5)}
 
 
 @login_required
 @reports_required
 def overview(request):
-    """The manager's home: NPS with its n and interval, now and over time windows."""
-    now = timezone.now()
-    windows = [(30, nps_summary(Feedback.objects.filter(received_at__gte=now - timedelta(days=30))))]
-    windows.append((90, nps_summary(Feedback.objects.filter(received_at__gte=now - timedelta(days=90)))))
+    """NPS (or another kind) over time with n and 95% intervals, shares, distribution and breakdowns."""
+    rollups.refresh()  # cheap when nothing changed: one indexed MAX(updated_at)
+    choices = {
+        "kinds": SurveyKind.choices,
+        "intervals": list(reports.INTERVALS),
+        "surveys": Survey.objects.order_by("name"),
+        "dimension_names": reports.FILTER_DIMENSIONS,
+    }
+    try:
+        report = reports.parse_filter(request.GET)
+    except ValidationError as error:
+        return render(request, "reviews/overview.html", {"errors": error.message_dict, **choices}, status=400)
+    by = request.GET.get("by", "survey_id")
+    if by not in BREAKDOWN_LABELS:
+        by = "survey_id"
+    points = reports.trend(report)
+    table = request.GET.get("export")
+    if table:
+        return _export(report, table, points, by, request.GET.get("format", "csv"))
+    low, high = RANGES[report.kind]
+    if report.survey and report.kind != "nps":
+        low, high = report.survey.scale_min, report.survey.scale_max
     context = {
-        "windows": windows,
-        "all_time": nps_summary(Feedback.objects.all()),
-        "recent": Feedback.objects.select_related("contact", "survey")[:10],
+        **choices,
+        "report": report,
+        "summary": reports.summary(report),
+        "points": points,
+        "change": reports.change(points),
+        "distribution": reports.distribution(report),
+        "breakdown": reports.breakdown(report, by),
+        "by": by,
+        "breakdowns": BREAKDOWN_LABELS,
+        "low": low,
+        "high": high,
+        "drill_links": [_drill_link(report, point) for point in points],
     }
     return render(request, "reviews/overview.html", context)
+
+
+def _drill_link(report, point) -> str:
+    """The feedback behind one chart point: the explorer with the same filters and that period."""
+    start = point["period"]
+    end = start + timedelta(days={"day": 0, "week": 6, "month": 30}[report.interval])
+    return "/reports/feedback/?" + report.querystring(**{"from": start.isoformat(), "to": end.isoformat()})
+
+
+def _export(report, table, points, by, file_format):
+    if file_format not in ("csv", "xlsx"):
+        raise Http404("unknown format")
+    if table == "trend":
+        rows = [{**p, "period": p["period"].isoformat()} for p in points]
+        columns = ["period", "n", "score", "margin", "promoters", "passives", "detractors", "low_n"]
+    elif table == "breakdown":
+        rows = reports.breakdown(report, by)
+        columns = ["label", "n", "score", "margin", "promoters", "passives", "detractors", "low_n"]
+    elif table == "distribution":
+        rows = [{"score": score, "count": count} for score, count in reports.distribution(report)]
+        columns = ["score", "count"]
+    else:
+        raise Http404("unknown table")
+    return export(rows, columns, name=f"{report.kind}-{table}-{report.start}-{report.end}", file_format=file_format)

@@ -1,0 +1,95 @@
+"""Rollups: feedback counted per day and dimension, kept current by recomputing touched days.
+
+A day is recomputed whole (delete its rows, insert its GROUP BY) whenever any of
+its feedback was created or changed since the watermark, so re-classification
+and changed answers are counted right without tracking old values.
+"""
+
+from datetime import date
+
+from django.db import transaction
+from django.db.models import CharField, Count, Max, Q, Sum, Value
+from django.db.models.fields.json import KT
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+
+from .models import Feedback, FeedbackRollup, RollupState, Segment
+
+DIMENSIONS = ["kind", "scale_max", "survey_id", "source", "language", "plan", "region", "product"]
+SCORE_COLUMNS = [f"s{score}" for score in range(11)]
+
+
+def _attribute(name: str):
+    """A contact attribute as text, "" when absent (so it can be a key of the rollup)."""
+    return Coalesce(KT(f"contact__attributes__{name}"), Value(""), output_field=CharField())
+
+
+def _grouped(feedback):
+    """The rollup rows of a Feedback queryset, as dicts ready for FeedbackRollup(**row)."""
+    counts = {f"s{score}": Count("pk", filter=Q(score=score)) for score in range(11)}
+    return (
+        feedback.annotate(
+            day=TruncDate("received_at"),
+            survey_key=Coalesce("survey_id", Value(0)),
+            plan=_attribute("plan"),
+            region=_attribute("region"),
+            product=_attribute("product"),
+        )
+        .values("day", "kind", "scale_max", "survey_key", "source", "language", "plan", "region", "product")
+        .annotate(
+            n=Count("pk"),
+            detractors=Count("pk", filter=Q(segment=Segment.DETRACTOR)),
+            passives=Count("pk", filter=Q(segment=Segment.PASSIVE)),
+            promoters=Count("pk", filter=Q(segment=Segment.PROMOTER)),
+            score_sum=Sum("score"),
+            **counts,
+        )
+        .order_by()
+    )
+
+
+@transaction.atomic
+def rebuild_days(days: list[date]) -> int:
+    """Recompute the rollup rows of these days from the raw feedback; returns rows written."""
+    if not days:
+        return 0
+    FeedbackRollup.objects.filter(day__in=days).delete()
+    rows = []
+    for row in _grouped(Feedback.objects.filter(received_at__date__in=days)):
+        row["survey_id"] = row.pop("survey_key")
+        rows.append(FeedbackRollup(**row))
+    FeedbackRollup.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
+
+
+def refresh() -> int:
+    """Bring the rollups up to date with feedback changed since the watermark; returns days recomputed."""
+    with transaction.atomic():
+        state, _ = RollupState.objects.select_for_update().get_or_create(name="feedback")
+        changed = Feedback.objects.all()
+        if state.watermark:
+            changed = changed.filter(updated_at__gt=state.watermark)
+        # Read the new watermark first: rows changed meanwhile are picked up next time.
+        newest = changed.aggregate(newest=Max("updated_at"))["newest"]
+        if newest is None:
+            return 0
+        days = sorted(
+            set(changed.filter(updated_at__lte=newest).annotate(d=TruncDate("received_at")).values_list("d", flat=True))
+        )
+        rebuild_days(days)
+        state.watermark = newest
+        state.save(update_fields=["watermark"])
+    return len(days)
+
+
+@transaction.atomic
+def rebuild_all() -> int:
+    """Recompute every rollup row from scratch (the `rebuild_rollups` command)."""
+    FeedbackRollup.objects.all().delete()
+    now = timezone.now()
+    rows = 0
+    days = sorted(set(Feedback.objects.annotate(d=TruncDate("received_at")).values_list("d", flat=True)))
+    for start in range(0, len(days), 31):
+        rows += rebuild_days(days[start : start + 31])
+    RollupState.objects.update_or_create(name="feedback", defaults={"watermark": now})
+    return rows
