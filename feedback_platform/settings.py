@@ -218,6 +218,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.int("ESCALATION_SWEEP_EVERY_SECONDS", default=60),
     },
     "send-recovery-surveys": {"task": "followup.tasks.send_recovery_surveys", "schedule": crontab(minute="*/15")},
+    "refresh-report-rollups": {"task": "reviews.tasks.refresh_rollups", "schedule": 60},
+    "weekly-manager-digest": {
+        "task": "followup.tasks.send_weekly_digest",
+        "schedule": crontab(hour=7, minute=0, day_of_week="mon"),
+    },
 }
 
 # Follow-up defaults from domain.md: a detractor hears from us within minutes

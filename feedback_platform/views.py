@@ -9,10 +9,13 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect
+from django.views import i18n
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
 from . import roles
 from .celery import app as celery_app
+from .models import Profile
 
 
 @login_required
@@ -41,6 +44,16 @@ def _check_cache():
 def _check_broker():
     with celery_app.connection_for_write() as conn:
         conn.ensure_connection(max_retries=1, timeout=2)
+
+
+@require_POST
+def set_language(request):
+    """Django's language switch, remembered for a logged-in user's emails (the weekly digest)."""
+    response = i18n.set_language(request)
+    language = request.POST.get("language")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        Profile.objects.update_or_create(user=request.user, defaults={"language": language})
+    return response
 
 
 @never_cache

@@ -37,3 +37,10 @@ def escalate_overdue_cases() -> int:
 def send_recovery_surveys() -> int:
     recovery.mark_unanswered_recoveries()
     return recovery.send_due_recovery_surveys()
+
+
+@shared_task
+def send_weekly_digest() -> int:
+    from .digest import send_weekly_digest as send
+
+    return send()

@@ -1,7 +1,7 @@
 from django.urls import path
 
-from .api import NpsSummaryApi
+from .api import MetricApi
 
 urlpatterns = [
-    path("metrics/nps/summary/", NpsSummaryApi.as_view(), name="api-nps-summary"),
+    path("metrics/<str:kind>/", MetricApi.as_view(), name="api-metric"),
 ]

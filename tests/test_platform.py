@@ -52,21 +52,21 @@ def test_the_api_takes_a_token_from_create_api_token(client, manager):
 
 def test_the_api_checks_roles(client, agent):
     client.force_login(agent)
-    assert client.get("/api/v1/metrics/nps/summary/").status_code == 403
+    assert client.get("/api/v1/metrics/nps/").status_code == 403
 
 
 def test_a_bad_api_parameter_is_a_400_that_names_it(client, manager):
     client.force_login(manager)
-    response = client.get("/api/v1/metrics/nps/summary/?days=0")
+    response = client.get("/api/v1/metrics/nps/?interval=fortnight")
     assert response.status_code == 400
-    assert "days" in response.json()
+    assert "Unknown interval fortnight" in response.json()["interval"][0]
 
 
 def test_the_openapi_schema_and_docs_are_served(client, manager):
     schema = client.get("/api/schema/", headers={"Accept": "application/json"})
     assert schema.status_code == 200
     paths = json.loads(schema.content)["paths"]
-    assert "/api/v1/surveys/" in paths and "/api/v1/metrics/nps/summary/" in paths
+    assert "/api/v1/surveys/" in paths and "/api/v1/metrics/{kind}/" in paths
     docs = client.get(reverse("api-docs")).content.decode()
     assert "swagger-ui" in docs and "//cdn" not in docs and "unpkg" not in docs
 

@@ -1,0 +1,59 @@
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from feedback_platform.models import Profile
+from followup import cases
+from followup.digest import send_weekly_digest
+from followup.kpis import loop_figures, wilson
+from followup.models import Case, OutboxEmail, RootCause
+from followup.outbox import deliver_email
+
+from .helpers import detractor_case
+
+pytestmark = pytest.mark.django_db
+
+
+def test_wilson_interval_matches_the_textbook():
+    low, high = wilson(8, 10)
+    assert round(low, 1) == 49.0 and round(high, 1) == 94.3
+    assert wilson(0, 0) is None
+
+
+def test_loop_figures_from_hand_made_cases(agent):
+    fast, slow, untouched = detractor_case(), detractor_case(), detractor_case()
+    now = timezone.now()
+    Case.objects.filter(pk=fast.pk).update(
+        opened_at=now - timedelta(minutes=30),
+        first_responded_at=now - timedelta(minutes=20),
+        first_response_due=now + timedelta(minutes=30),
+    )
+    Case.objects.filter(pk=slow.pk).update(
+        opened_at=now - timedelta(hours=3),
+        first_responded_at=now - timedelta(hours=1),
+        first_response_due=now - timedelta(hours=2),
+    )
+    cases.resolve_case(
+        case=fast, agent=agent, root_cause=RootCause.objects.first(), summary="ok", subject="s", body="b"
+    )
+    figures = loop_figures(Case.objects.filter(pk__in=[fast.pk, slow.pk, untouched.pk]))
+    assert figures["cases"] == 3
+    assert figures["median_first_response_minutes"] == 65.0  # 10 and 120 minutes
+    assert round(figures["within_sla"], 1) == 33.3
+    assert round(figures["loops_closed"], 1) == 33.3
+
+
+def test_the_weekly_digest_goes_to_each_manager_in_their_language_once(manager):
+    other = type(manager).objects.create(username="kanrisha", email="kanri@example.com")
+    other.groups.add(*manager.groups.all())
+    Profile.objects.create(user=other, language="ja")
+    assert send_weekly_digest() == 2
+    assert send_weekly_digest() == 2  # the same week again: no second email
+    digests = OutboxEmail.objects.filter(idempotency_key__startswith="digest:")
+    assert digests.count() == 2
+    japanese = digests.get(to_email="kanri@example.com")
+    deliver_email(outbox_id=japanese.pk)
+    assert "NPS" in mail.outbox[0].body and "n = 0" in mail.outbox[0].body
+    assert "1週間のお客様レポート" in mail.outbox[0].subject and "回答率" in mail.outbox[0].body
