@@ -60,6 +60,7 @@ class Feedback(models.Model):
             models.Index(fields=["kind", "received_at"]),
             models.Index(fields=["segment", "received_at"]),
             models.Index(fields=["updated_at"], name="feedback_updated_idx"),  # the rollup watermark
+            models.Index(fields=["received_at"], name="feedback_received_idx"),  # rollups rebuild by day
         ]
         constraints = [
             models.UniqueConstraint(
