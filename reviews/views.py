@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import render
+from django.urls import reverse
 
 from feedback_platform.roles import reports_required
 from surveys.models import Survey, SurveyKind
@@ -70,7 +71,7 @@ def _drill_link(report, point) -> str:
     """The feedback behind one chart point: the explorer with the same filters and that period."""
     start = point["period"]
     end = start + timedelta(days={"day": 0, "week": 6, "month": 30}[report.interval])
-    return "/reports/feedback/?" + report.querystring(**{"from": start.isoformat(), "to": end.isoformat()})
+    return reverse("reviews:explorer") + "?" + report.querystring(**{"from": start.isoformat(), "to": end.isoformat()})
 
 
 def _export(report, table, points, by, file_format):

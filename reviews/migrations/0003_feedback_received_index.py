@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reviews', '0002_feedback_rollups'),
-        ('surveys', '0002_invitation_exempt_reason'),
+        ("reviews", "0002_feedback_rollups"),
+        ("surveys", "0002_invitation_exempt_reason"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='feedback',
-            index=models.Index(fields=['received_at'], name='feedback_received_idx'),
+            model_name="feedback",
+            index=models.Index(fields=["received_at"], name="feedback_received_idx"),
         ),
     ]

@@ -203,3 +203,19 @@ def test_the_page_exports_its_tables(client, manager):
     response = client.get("/reports/?export=trend&format=xlsx")
     assert response["Content-Disposition"].endswith('.xlsx"')
     assert client.get("/reports/?export=breakdown&format=csv").content.decode().startswith("\ufefflabel,n")
+
+
+def test_a_chart_point_drills_down_to_its_feedback(client, manager, agent):
+    one = feedback("nps", 2, date(2026, 3, 3))
+    feedback("nps", 9, date(2026, 3, 20))
+    one.comment = "<b>late</b>"
+    one.save()
+    client.force_login(manager)
+    page = client.get("/reports/?from=2026-03-01&to=2026-03-31&interval=week").content.decode()
+    link = "/reports/feedback/?kind=nps&amp;from=2026-03-02&amp;to=2026-03-08&amp;interval=week"
+    assert link in page
+    listed = client.get(link.replace("&amp;", "&")).content.decode()
+    assert "&lt;b&gt;late&lt;/b&gt;" in listed and "n = 1" in listed
+    client.force_login(agent)
+    assert client.get("/reports/feedback/?from=2026-03-01").status_code == 200
+    assert client.get("/reports/feedback/?interval=year").status_code == 400
