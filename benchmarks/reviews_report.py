@@ -23,12 +23,13 @@ GROUP BY 1 ORDER BY 1
 def load(rows: int):
     from django.db import connection
 
-    from reviews import rollups
-    from reviews.models import Feedback
+    from reviews.models import Feedback, FeedbackRollup
     from surveys.models import Survey
 
     surveys = [Survey.objects.get_or_create(name=f"Bench survey {i}")[0].pk for i in range(5)]
     if Feedback.objects.count() >= rows:
+        if not FeedbackRollup.objects.exists():
+            _rebuild()
         return surveys
     print(f"loading {rows:,} feedback rows over two years…", flush=True)
     started = time.perf_counter()
@@ -48,10 +49,16 @@ def load(rows: int):
         )
         cursor.execute("ANALYZE reviews_feedback")
     print(f"  inserted in {time.perf_counter() - started:.0f} s", flush=True)
+    _rebuild()
+    return surveys
+
+
+def _rebuild():
+    from reviews import rollups
+
     started = time.perf_counter()
     rows_written = rollups.rebuild_all()
     print(f"  rollups rebuilt in {time.perf_counter() - started:.0f} s ({rows_written:,} rollup rows)", flush=True)
-    return surveys
 
 
 def main():

@@ -1,11 +1,19 @@
 from django.contrib import admin
 
-from .models import Feedback
+from .models import Feedback, Topic
 
 
 @admin.register(Feedback)
 class FeedbackAdmin(admin.ModelAdmin):
     list_display = ["pk", "source", "kind", "score", "segment", "language", "received_at"]
-    list_filter = ["source", "kind", "segment", "language"]
+    list_filter = ["source", "kind", "segment", "language", "sentiment_label", "tone", "churn_intent", "topics"]
     search_fields = ["comment"]
     raw_id_fields = ["answer", "contact", "survey"]
+
+
+@admin.register(Topic)
+class TopicAdmin(admin.ModelAdmin):
+    """Admins edit the taxonomy: keywords per language as JSON, e.g. {"en": ["parcel"], "ja": ["配送"]}."""
+
+    list_display = ["name", "slug", "is_active"]
+    prepopulated_fields = {"slug": ["name"]}

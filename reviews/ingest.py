@@ -4,20 +4,40 @@ from django.db import transaction
 
 from surveys.models import Answer
 
+from .classify import classify_text
 from .language import detect_language
-from .models import Feedback, Source
+from .models import Feedback, LifecycleStage, Source, Topic
 from .segments import segment_for
 from .signals import feedback_classified
 
 SOURCE_OF_CHANNEL = {"email": Source.SURVEY, "link": Source.LINK, "widget": Source.WIDGET}
 
 
-def classify(feedback: Feedback) -> Feedback:
-    """Set the labels that come from the score and text (in place)."""
+def classify(feedback: Feedback) -> list[str]:
+    """Set every label in place; returns the topic slugs to attach once the row is saved."""
     feedback.segment, feedback.segment_reason = segment_for(feedback.kind, feedback.score, feedback.scale_max)
     fallback = feedback.contact.language if feedback.contact else ""
     feedback.language = detect_language(feedback.comment, fallback=fallback)
-    return feedback
+    feedback.lifecycle_stage = lifecycle_stage(feedback.contact, feedback.received_at)
+    labels = classify_text(feedback.comment, feedback.language)
+    feedback.sentiment_score, feedback.sentiment_label = labels.sentiment_score, labels.sentiment_label
+    feedback.tone, feedback.churn_intent = labels.tone, labels.churn_intent
+    feedback.explanation = {"segment": feedback.segment_reason, **labels.explanation}
+    return labels.topics
+
+
+def lifecycle_stage(contact, when) -> str:
+    """New (first 30 days), onboarding (31-90), established, or churned (the contact says so)."""
+    if contact is None:
+        return ""
+    if str(contact.attributes.get("status", "")).lower() == "churned" or contact.attributes.get("churned_at"):
+        return LifecycleStage.CHURNED
+    if contact.customer_since is None:
+        return ""
+    days = (when.date() - contact.customer_since).days
+    if days <= 30:
+        return LifecycleStage.NEW
+    return LifecycleStage.ONBOARDING if days <= 90 else LifecycleStage.ESTABLISHED
 
 
 @transaction.atomic
@@ -31,8 +51,9 @@ def ingest_answer(*, answer: Answer, announce: bool = True) -> Feedback:
         feedback = Feedback(answer=answer, source=source, survey=survey, contact=answer.contact)
     feedback.kind, feedback.scale_min, feedback.scale_max = survey.kind, survey.scale_min, survey.scale_max
     feedback.score, feedback.comment, feedback.received_at = answer.score, answer.comment, answer.answered_at
-    classify(feedback)
+    topic_slugs = classify(feedback)
     feedback.save()
+    feedback.topics.set(Topic.objects.filter(slug__in=topic_slugs))
     if announce:
         feedback_classified.send(sender=Feedback, feedback=feedback, created=created)
     return feedback

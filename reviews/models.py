@@ -21,6 +21,36 @@ class Source(models.TextChoices):
     IMPORT = "import", _("Imported review")
 
 
+class ChurnIntent(models.TextChoices):
+    NONE = "none", _("None")
+    LEAVING = "leaving", _("Decided to leave")
+    LOOKING = "looking", _("Looking at alternatives")
+    DISAPPOINTED = "disappointed", _("Disappointed by one thing")
+    VENTING = "venting", _("Venting")
+
+
+class LifecycleStage(models.TextChoices):
+    NEW = "new", _("First 30 days")
+    ONBOARDING = "onboarding", _("31-90 days")
+    ESTABLISHED = "established", _("Established")
+    CHURNED = "churned", _("Churned")
+
+
+class Topic(models.Model):
+    """A topic of the taxonomy admins edit: keywords per language ({"en": [...], "zh-hans": [...], "ja": [...]})."""
+
+    slug = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=100)
+    keywords = models.JSONField(default=dict, blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
 class FeedbackQuerySet(models.QuerySet):
     def detractors(self):
         return self.filter(segment=Segment.DETRACTOR)
@@ -47,6 +77,19 @@ class Feedback(models.Model):
     segment_reason = models.CharField(max_length=200, blank=True)
     comment = models.TextField(blank=True)
     language = models.CharField(max_length=10, blank=True)
+    sentiment_score = models.FloatField(null=True, blank=True)
+    sentiment_label = models.CharField(max_length=10, blank=True)
+    topics = models.ManyToManyField(Topic, blank=True, related_name="feedback")
+    tone = models.CharField(max_length=12, blank=True)
+    churn_intent = models.CharField(max_length=12, choices=ChurnIntent.choices, default=ChurnIntent.NONE)
+    is_suspicious = models.BooleanField(default=False)
+    suspicion_score = models.FloatField(default=0)
+    explanation = models.JSONField(default=dict, blank=True, help_text=_("Why each label: rules, phrases, scores."))
+    lifecycle_stage = models.CharField(max_length=12, choices=LifecycleStage.choices, blank=True)
+    platform = models.CharField(max_length=50, blank=True)
+    author_name = models.CharField(max_length=200, blank=True)
+    review_url = models.URLField(max_length=500, blank=True)
+    product_ref = models.CharField(max_length=200, blank=True)
     received_at = models.DateTimeField(default=timezone.now, help_text=_("When the customer answered."))
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

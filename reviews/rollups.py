@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
 from django.db.models import CharField, Count, Max, Q, Sum, Value
-from django.db.models.fields.json import KT
+from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
@@ -21,7 +21,7 @@ SCORE_COLUMNS = [f"s{score}" for score in range(11)]
 
 def _attribute(name: str):
     """A contact attribute as text, "" when absent (so it can be a key of the rollup)."""
-    return Coalesce(KT(f"contact__attributes__{name}"), Value(""), output_field=CharField())
+    return Coalesce(KeyTextTransform(name, "contact__attributes"), Value(""), output_field=CharField())
 
 
 def _grouped(feedback):

@@ -1,0 +1,35 @@
+"""Word segmentation: Chinese and Japanese have no spaces, so jieba and MeCab split them.
+
+Both load their dictionaries once per process, on first use.
+"""
+
+import logging
+import re
+from functools import cache
+
+_LATIN_WORD = re.compile(r"[a-z0-9']+")
+
+
+@cache
+def _jieba():
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    return jieba
+
+
+@cache
+def _mecab():
+    import ipadic
+    import MeCab
+
+    return MeCab.Tagger(ipadic.MECAB_ARGS + " -Owakati")
+
+
+def tokenize(text: str, language: str) -> list[str]:
+    if language == "zh-hans":
+        return [token for token in _jieba().lcut(text) if token.strip()]
+    if language == "ja":
+        return _mecab().parse(text).split()
+    return _LATIN_WORD.findall(text.lower())
