@@ -12,19 +12,23 @@ FRUSTRATED_WORDS = {
     "zh-hans": ["又", "还是", "一直", "每次", "总是", "好几次"],
     "ja": ["何度も", "また", "まだ", "毎日", "いつも"],
 }
-_REPEATED_MARKS = re.compile(r"[!！]{2,}|[?？]{2,}")
-_SHOUTING = re.compile(r"\b[A-Z]{3,}\b")
+_SHOUTED_MARKS = re.compile(r"[!！]{3,}")  # !!! reads as anger
+_PRESSING_MARKS = re.compile(r"(?<![!！])[!！]{2}(?![!！])|[?？]{2,}")  # !! and ?? read as frustration
+_SHOUTING = re.compile(r"\b[A-Z]{3,}\b")  # a word in capitals
+_NOT_SHOUTING = {"API", "APP", "USA", "VIP", "FAQ", "SMS", "PDF", "URL", "NPS", "EUR", "USD", "JPY", "CNY"}
 
 
 def detect(text: str, language: str) -> tuple[str, dict]:
     lowered = text.lower()
-    signals = _REPEATED_MARKS.findall(text) + _SHOUTING.findall(text)
+    shouted = _SHOUTED_MARKS.findall(text) + [w for w in _SHOUTING.findall(text) if w not in _NOT_SHOUTING]
+    pressing = _PRESSING_MARKS.findall(text)
     angry = [w for w in ANGRY_WORDS[language] if w in lowered]
     frustrated = [w for w in FRUSTRATED_WORDS[language] if w in lowered]
-    if angry or len(signals) >= 2 or (signals and frustrated):
+    if angry or shouted:
         tone = "angry"
-    elif frustrated or signals:
+    elif frustrated or pressing:
         tone = "frustrated"
     else:
         tone = "calm"
+    signals = shouted + pressing
     return tone, {"phrases": angry + frustrated + signals, "punctuation_and_caps": signals}
