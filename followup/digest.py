@@ -36,6 +36,7 @@ def week_figures(week_start) -> dict:
         "change": reports.change(points),
         "sent": sent,
         "response_rate": 100 * answered / sent if sent else None,
+        "top_topics": reports.top_topics(reports.ReportFilter(kind="nps", start=week_start, end=week_end), "detractor"),
         "loop": loop_figures(Case.objects.filter(opened_at__date__gte=week_start, opened_at__date__lte=week_end)),
     }
 

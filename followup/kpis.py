@@ -11,6 +11,7 @@ CLOSED = [CaseStatus.RESOLVED, CaseStatus.CLOSED]
 GROUPINGS = {
     "team": "team__name",
     "agent": "owner__username",
+    "topic": "feedback__topics__name",
     "root_cause": "root_cause__name",
     "compensation": "compensations__kind",
 }

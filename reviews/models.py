@@ -171,3 +171,19 @@ class RollupState(models.Model):
 
     def __str__(self):
         return f"{self.name}: {self.watermark}"
+
+
+class TopicRollup(models.Model):
+    """Feedback counted per day, kind, topic and segment: minefields and wow moments without raw scans."""
+
+    day = models.DateField()
+    kind = models.CharField(max_length=8)
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="+")
+    segment = models.CharField(max_length=10)
+    n = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "day"], name="topic_rollup_kind_day_idx")]
+
+    def __str__(self):
+        return f"{self.day} {self.topic_id} {self.segment}: {self.n}"

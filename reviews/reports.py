@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from surveys.models import Survey, SurveyKind
 
 from .metrics import Z_95, NpsSummary
-from .models import FeedbackRollup
+from .models import Feedback, FeedbackRollup, TopicRollup
 from .rollups import SCORE_COLUMNS
 
 INTERVALS = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
@@ -210,3 +210,58 @@ def breakdown(report: ReportFilter, dimension: str) -> list[dict]:
         item["label"] = names.get(value, value) if dimension == "survey_id" else (value or "—")
         result.append(item)
     return result
+
+
+def top_topics(report: ReportFilter, segment: str, *, limit: int = 5) -> list[dict]:
+    """The topics most mentioned in one segment ("minefields" for detractors, "wow moments" for
+    promoters), with their count per period and a few comments in the customers' own words."""
+    rows = TopicRollup.objects.filter(kind=report.kind, segment=segment, day__gte=report.start, day__lte=report.end)
+    totals = list(rows.values("topic_id", "topic__name", "topic__slug").annotate(n=Sum("n")).order_by("-n")[:limit])
+    for topic in totals:
+        by_period = (
+            rows.filter(topic_id=topic["topic_id"])
+            .annotate(period=INTERVALS[report.interval]("day"))
+            .values("period")
+            .annotate(n=Sum("n"))
+            .order_by("period")
+        )
+        topic["trend"] = [row["n"] for row in by_period]
+        topic["examples"] = list(
+            Feedback.objects.filter(
+                kind=report.kind,
+                segment=segment,
+                topics=topic["topic_id"],
+                received_at__date__gte=report.start,
+                received_at__date__lte=report.end,
+            )
+            .exclude(comment="")
+            .order_by("-received_at")
+            .values("comment", "language", "score")[:3]
+        )
+    return totals
+
+
+def churned_last_comments(report: ReportFilter, *, limit: int = 10) -> list[dict]:
+    """What churned customers said last, one comment each: the minefields to avoid (domain.md)."""
+    seen, result = set(), []
+    rows = Feedback.objects.filter(lifecycle_stage="churned", received_at__date__lte=report.end).exclude(comment="")
+    for row in rows.order_by("-received_at").values("contact_id", "comment", "language", "score", "received_at")[:500]:
+        if row["contact_id"] not in seen:
+            seen.add(row["contact_id"])
+            result.append(row)
+    return result[:limit]
+
+
+def response_rates(report: ReportFilter) -> list[dict]:
+    """Per survey: invitations sent in the period, and how many were answered (answered / delivered)."""
+    from django.db.models import Count, Q
+
+    from surveys.models import Invitation
+
+    rows = (
+        Invitation.objects.filter(status="sent", sent_at__date__gte=report.start, sent_at__date__lte=report.end)
+        .values("survey__name")
+        .annotate(sent=Count("pk"), answered=Count("pk", filter=Q(answer__isnull=False)))
+        .order_by("-sent")
+    )
+    return [{**row, "rate": 100 * row["answered"] / row["sent"] if row["sent"] else None} for row in rows]

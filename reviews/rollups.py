@@ -13,7 +13,7 @@ from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from .models import Feedback, FeedbackRollup, RollupState, Segment
+from .models import Feedback, FeedbackRollup, RollupState, Segment, TopicRollup
 
 DIMENSIONS = ["kind", "scale_max", "survey_id", "source", "language", "plan", "region", "product"]
 SCORE_COLUMNS = [f"s{score}" for score in range(11)]
@@ -54,6 +54,7 @@ def rebuild_days(days: list[date]) -> int:
     if not days:
         return 0
     FeedbackRollup.objects.filter(day__in=days).delete()
+    TopicRollup.objects.filter(day__in=days).delete()
     rows = []
     # The time range lets the database read only those days off the received_at index.
     zone = timezone.get_current_timezone()  # the days are local days, as TruncDate makes them
@@ -64,6 +65,22 @@ def rebuild_days(days: list[date]) -> int:
         row["survey_id"] = row.pop("survey_key")
         rows.append(FeedbackRollup(**row))
     FeedbackRollup.objects.bulk_create(rows, batch_size=2000)
+    topic_rows = (
+        Feedback.topics.through.objects.filter(feedback__in=in_range)
+        .annotate(day=TruncDate("feedback__received_at"))
+        .values("day", "feedback__kind", "topic_id", "feedback__segment")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    TopicRollup.objects.bulk_create(
+        [
+            TopicRollup(
+                day=r["day"], kind=r["feedback__kind"], topic_id=r["topic_id"], segment=r["feedback__segment"], n=r["n"]
+            )
+            for r in topic_rows
+        ],
+        batch_size=2000,
+    )
     return len(rows)
 
 
@@ -91,6 +108,7 @@ def refresh() -> int:
 def rebuild_all() -> int:
     """Recompute every rollup row from scratch (the `rebuild_rollups` command)."""
     FeedbackRollup.objects.all().delete()
+    TopicRollup.objects.all().delete()
     now = timezone.now()
     rows = 0
     days = sorted(set(Feedback.objects.annotate(d=TruncDate("received_at")).values_list("d", flat=True)))

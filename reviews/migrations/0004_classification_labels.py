@@ -4,88 +4,106 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reviews', '0003_feedback_received_index'),
+        ("reviews", "0003_feedback_received_index"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Topic',
+            name="Topic",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(unique=True)),
-                ('name', models.CharField(max_length=100)),
-                ('keywords', models.JSONField(blank=True, default=dict)),
-                ('is_active', models.BooleanField(default=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("slug", models.SlugField(unique=True)),
+                ("name", models.CharField(max_length=100)),
+                ("keywords", models.JSONField(blank=True, default=dict)),
+                ("is_active", models.BooleanField(default=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.AddField(
-            model_name='feedback',
-            name='author_name',
+            model_name="feedback",
+            name="author_name",
             field=models.CharField(blank=True, max_length=200),
         ),
         migrations.AddField(
-            model_name='feedback',
-            name='churn_intent',
-            field=models.CharField(choices=[('none', 'None'), ('leaving', 'Decided to leave'), ('looking', 'Looking at alternatives'), ('disappointed', 'Disappointed by one thing'), ('venting', 'Venting')], default='none', max_length=12),
+            model_name="feedback",
+            name="churn_intent",
+            field=models.CharField(
+                choices=[
+                    ("none", "None"),
+                    ("leaving", "Decided to leave"),
+                    ("looking", "Looking at alternatives"),
+                    ("disappointed", "Disappointed by one thing"),
+                    ("venting", "Venting"),
+                ],
+                default="none",
+                max_length=12,
+            ),
         ),
         migrations.AddField(
-            model_name='feedback',
-            name='explanation',
-            field=models.JSONField(blank=True, default=dict, help_text='Why each label: rules, phrases, scores.'),
+            model_name="feedback",
+            name="explanation",
+            field=models.JSONField(blank=True, default=dict, help_text="Why each label: rules, phrases, scores."),
         ),
         migrations.AddField(
-            model_name='feedback',
-            name='is_suspicious',
+            model_name="feedback",
+            name="is_suspicious",
             field=models.BooleanField(default=False),
         ),
         migrations.AddField(
-            model_name='feedback',
-            name='lifecycle_stage',
-            field=models.CharField(blank=True, choices=[('new', 'First 30 days'), ('onboarding', '31-90 days'), ('established', 'Established'), ('churned', 'Churned')], max_length=12),
+            model_name="feedback",
+            name="lifecycle_stage",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("new", "First 30 days"),
+                    ("onboarding", "31-90 days"),
+                    ("established", "Established"),
+                    ("churned", "Churned"),
+                ],
+                max_length=12,
+            ),
         ),
         migrations.AddField(
-            model_name='feedback',
-            name='platform',
+            model_name="feedback",
+            name="platform",
             field=models.CharField(blank=True, max_length=50),
         ),
         migrations.AddField(
-            model_name='feedback',
-            name='product_ref',
+            model_name="feedback",
+            name="product_ref",
             field=models.CharField(blank=True, max_length=200),
         ),
         migrations.AddField(
-            model_name='feedback',
-            name='review_url',
+            model_name="feedback",
+            name="review_url",
             field=models.URLField(blank=True, max_length=500),
         ),
         migrations.AddField(
-            model_name='feedback',
-            name='sentiment_label',
+            model_name="feedback",
+            name="sentiment_label",
             field=models.CharField(blank=True, max_length=10),
         ),
         migrations.AddField(
-            model_name='feedback',
-            name='sentiment_score',
+            model_name="feedback",
+            name="sentiment_score",
             field=models.FloatField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='feedback',
-            name='suspicion_score',
+            model_name="feedback",
+            name="suspicion_score",
             field=models.FloatField(default=0),
         ),
         migrations.AddField(
-            model_name='feedback',
-            name='tone',
+            model_name="feedback",
+            name="tone",
             field=models.CharField(blank=True, max_length=12),
         ),
         migrations.AddField(
-            model_name='feedback',
-            name='topics',
-            field=models.ManyToManyField(blank=True, related_name='feedback', to='reviews.topic'),
+            model_name="feedback",
+            name="topics",
+            field=models.ManyToManyField(blank=True, related_name="feedback", to="reviews.topic"),
         ),
     ]

@@ -220,3 +220,31 @@ def test_a_chart_point_drills_down_to_its_feedback(client, manager, agent):
     client.force_login(agent)
     assert client.get("/reports/feedback/?from=2026-03-01").status_code == 200
     assert client.get("/reports/feedback/?interval=year").status_code == 400
+
+
+def test_minefields_wow_moments_and_churned_comments(client, manager):
+    from reviews.ingest import ingest_answer
+    from surveys.models import Answer
+    from tests.surveys.helpers import sent_invitation
+
+    def answer(score, comment, **contact):
+        invitation, _ = sent_invitation(contact=ContactFactory(**contact))
+        made = Answer.objects.create(
+            invitation=invitation, survey=invitation.survey, contact=invitation.contact, score=score, comment=comment
+        )
+        return ingest_answer(answer=made, announce=False)
+
+    answer(2, "The parcel arrived late again")
+    answer(1, "Late delivery, box damaged")
+    answer(10, "Support was so helpful")
+    answer(0, "Too expensive, I'm done", attributes={"status": "churned"})
+    rollups.refresh()
+    report = reports.parse_filter({"interval": "week"})
+    minefields = reports.top_topics(report, "detractor")
+    assert minefields[0]["topic__slug"] == "delivery" and minefields[0]["n"] == 2
+    assert minefields[0]["examples"][0]["comment"] in {"The parcel arrived late again", "Late delivery, box damaged"}
+    assert [t["topic__slug"] for t in reports.top_topics(report, "promoter")] == ["customer_service"]
+    assert [c["comment"] for c in reports.churned_last_comments(report)] == ["Too expensive, I'm done"]
+    client.force_login(manager)
+    page = client.get("/reports/").content.decode()
+    assert "Minefields" in page and "Late delivery, box damaged" in page
