@@ -31,6 +31,7 @@ run: $(VENV)/.runtime translations
 
 ## Every check: lint, migrations, the deploy check under production settings, and the test suite.
 test: $(VENV)/.dev translations
+	mkdir -p var
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
@@ -50,7 +51,7 @@ messages: $(VENV)/.runtime
 	$(PY) manage.py makemessages --locale zh_Hans --locale ja --ignore '.venv/*' --ignore 'var/*'
 
 bench: $(VENV)/.dev
-	@ls benchmarks/*.py 2>/dev/null | grep -v __init__ | while read -r script; do echo "== $$script"; $(PY) $$script; done
+	@ls benchmarks/*.py 2>/dev/null | grep -v '/_' | while read -r script; do echo "== $$script"; $(PY) $$script; done
 
 clean:
 	rm -rf var/db.sqlite3 var/celery var/mail
