@@ -22,10 +22,7 @@ def team_for(feedback: Feedback, rule_team: Team | None = None) -> Team | None:
 
 
 def _topic_slugs(feedback: Feedback) -> list[str]:
-    topics = getattr(feedback, "topics", None)
-    if topics is None or feedback.pk is None:
-        return []
-    return list(topics.values_list("slug", flat=True))
+    return list(feedback.topics.values_list("slug", flat=True)) if feedback.pk else []
 
 
 @transaction.atomic

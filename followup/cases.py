@@ -76,7 +76,7 @@ def copy_labels(case: Case, feedback: Feedback) -> Case:
     """Copy what the queue filters and searches on from the feedback to its case."""
     contact = feedback.contact
     case.segment, case.kind, case.language = feedback.segment, feedback.kind, feedback.language
-    case.churn_intent = getattr(feedback, "churn_intent", "") or ""
+    case.churn_intent = feedback.churn_intent
     case.survey_id = feedback.survey_id
     words = [contact.name, contact.email] if contact else []
     case.search_text = " ".join([*words, feedback.comment]).lower()

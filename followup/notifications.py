@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from feedback_platform.emails import render_email
+from feedback_platform.models import language_of
 from reviews.models import Feedback
 
 from . import outbox
@@ -20,7 +21,7 @@ def _send(recipients, *, key_prefix: str, template: str, context: dict) -> int:
     for user in recipients:
         if not user.email:
             continue
-        language = getattr(user, "language", "") or settings.LANGUAGE_CODE
+        language = language_of(user)
         email = render_email(template, context, language=language)
         outbox.queue_email(key=f"{key_prefix}:{user.pk}", to=user.email, email=email, language=language)
         sent += 1

@@ -41,10 +41,10 @@ def priority_factors(feedback: Feedback) -> list[dict]:
     if feedback.segment == Segment.DETRACTOR:
         span = max(1, feedback.scale_max - feedback.scale_min)
         add("score", 1 - (feedback.score - feedback.scale_min) / span, f"score {feedback.score}/{feedback.scale_max}")
-    sentiment = getattr(feedback, "sentiment_score", None)
+    sentiment = feedback.sentiment_score
     if sentiment is not None and sentiment < 0:
         add("negative_sentiment", min(1.0, -sentiment), f"sentiment {sentiment:.2f}")
-    intent = getattr(feedback, "churn_intent", "") or ""
+    intent = feedback.churn_intent
     if intent in CHURN_INTENT_SHARE:
         add("churn_intent", CHURN_INTENT_SHARE[intent], f"churn intent: {intent}")
     contact = feedback.contact
@@ -60,7 +60,7 @@ def priority_factors(feedback: Feedback) -> list[dict]:
         if earlier.exists():
             add("repeat_detractor", 1, "an earlier detractor answer")
     if feedback.source == "import":
-        add("public_review", 1, f"public review on {getattr(feedback, 'platform', '') or 'an external site'}")
+        add("public_review", 1, f"public review on {feedback.platform or 'an external site'}")
     return factors
 
 

@@ -24,13 +24,12 @@ from .notifications import notify_team
 
 
 def _labels(feedback: Feedback) -> dict:
-    """The labels rules look at. Topics, sentiment, churn intent and suspicion come from reviews' classifiers."""
-    topics = getattr(feedback, "topics", None)
+    """The labels rules look at, from reviews' classifiers."""
     return {
-        "topics": set(topics.values_list("slug", flat=True)) if topics is not None and feedback.pk else set(),
-        "sentiment": getattr(feedback, "sentiment_score", None),
-        "churn_intent": getattr(feedback, "churn_intent", "") or "",
-        "suspicious": bool(getattr(feedback, "is_suspicious", False)),
+        "topics": set(feedback.topics.values_list("slug", flat=True)),
+        "sentiment": feedback.sentiment_score,
+        "churn_intent": feedback.churn_intent,
+        "suspicious": feedback.is_suspicious,
     }
 
 

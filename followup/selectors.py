@@ -71,16 +71,14 @@ def queue_page(filtered: QueueFilter, number, size: int):
     """
     page = Paginator(filtered.qs.values_list("pk", flat=True), size).get_page(number)
     ids = list(page.object_list)
-    rows = Case.objects.filter(pk__in=ids).select_related("contact", "owner", "team", "feedback", "feedback__survey")
-    if _has_topics():
-        rows = rows.prefetch_related(Prefetch("feedback__topics"))
+    rows = (
+        Case.objects.filter(pk__in=ids)
+        .select_related("contact", "owner", "team", "feedback", "feedback__survey")
+        .prefetch_related(Prefetch("feedback__topics"))
+    )
     by_id = {case.pk: case for case in rows}
     page.object_list = [by_id[pk] for pk in ids if pk in by_id]
     return page
-
-
-def _has_topics() -> bool:
-    return any(field.name == "topics" for field in Feedback._meta.get_fields())
 
 
 def get_case_for_user(user, pk) -> Case:

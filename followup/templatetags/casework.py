@@ -1,5 +1,7 @@
 """Template helpers for the agent's pages: highlighted phrases, a small score trend."""
 
+import re
+
 from django import template
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
@@ -26,9 +28,11 @@ def _phrases(explanation) -> set[str]:
 def highlight_labels(feedback):
     """The comment, escaped, with the phrases that drove its labels marked."""
     text = escape(feedback.comment)
-    for phrase in sorted(_phrases(getattr(feedback, "explanation", None)), key=len, reverse=True):
-        safe_phrase = escape(phrase)
-        text = text.replace(safe_phrase, f'<mark class="label-phrase">{safe_phrase}</mark>')
+    phrases = sorted({escape(p) for p in _phrases(feedback.explanation)}, key=len, reverse=True)
+    if phrases:
+        # One pass, longest first: a phrase inside a longer one is not marked twice.
+        pattern = re.compile("|".join(re.escape(p) for p in phrases), re.IGNORECASE)
+        text = pattern.sub(lambda m: f'<mark class="label-phrase">{m.group(0)}</mark>', text)
     return mark_safe(text.replace("\n", "<br>"))  # noqa: S308 - built from escaped text only
 
 

@@ -182,3 +182,11 @@ def test_rules_and_templates_pages_are_for_admins(client, agent, admin_user):
     )
     page = response.content.decode()
     assert "Hi Ada Lovelace" in page and "Unknown placeholder {oops}" in page
+
+
+def test_the_phrases_behind_the_labels_are_highlighted(client, agent):
+    case = detractor_case(comment="The refund never arrived <b>!!!</b>")  # classified on ingestion
+    client.force_login(agent)
+    page = client.get(reverse("followup:case", args=[case.pk])).content.decode()
+    assert '<mark class="label-phrase">never arrived</mark>' in page
+    assert "&lt;b&gt;" in page and "<b>!!!</b>" not in page
