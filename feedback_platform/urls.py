@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from followup.api import CaseViewSet
+from followup.api import CaseViewSet, LoopMetricsApi
 from surveys.api import SurveyViewSet
 
 from . import views
@@ -24,6 +24,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("anymail/", include("anymail.urls")),  # provider webhooks, inbound customer replies
     path("api/v1/", include(router.urls)),
+    path("api/v1/metrics/loop/", LoopMetricsApi.as_view(), name="api-loop-metrics"),
     path("api/v1/", include("reviews.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

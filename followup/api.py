@@ -2,9 +2,15 @@
 
 import django_filters
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, serializers, viewsets
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
+from .kpis import GROUPINGS, loop_report
 from .models import Case, CaseEvent
+from .views.loop_report import parse_period
 
 
 class CaseEventSerializer(serializers.ModelSerializer):
@@ -95,3 +101,31 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_serializer_class(self):
         return CaseDetailSerializer if self.action == "retrieve" else CaseSerializer
+
+
+class SeesAllCases(permissions.BasePermission):
+    def has_permission(self, request, view):
+        return request.user.has_perm("followup.view_all_cases")
+
+
+class LoopMetricsApi(APIView):
+    """How well the loop closes: `GET /api/v1/metrics/loop/?from=…&to=…&by=team|agent|topic|root_cause|compensation`."""
+
+    permission_classes = [permissions.IsAuthenticated, SeesAllCases]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("from", OpenApiTypes.DATE),
+            OpenApiParameter("to", OpenApiTypes.DATE),
+            OpenApiParameter("by", OpenApiTypes.STR, enum=list(GROUPINGS)),
+        ],
+        responses=OpenApiTypes.OBJECT,
+    )
+    def get(self, request):
+        start, end, errors = parse_period(request.query_params)
+        by = request.query_params.get("by")
+        if by and by not in GROUPINGS:
+            errors["by"] = f"Unknown grouping {by}; use one of {', '.join(GROUPINGS)}."
+        if errors:
+            raise serializers.ValidationError(errors)
+        return Response({"from": start, "to": end, **loop_report(start=start, end=end, by=by)})

@@ -138,6 +138,8 @@ class FeedbackRollup(models.Model):
     plan = models.CharField(max_length=50, blank=True)
     region = models.CharField(max_length=50, blank=True)
     product = models.CharField(max_length=100, blank=True)
+    platform = models.CharField(max_length=50, blank=True)
+    lifecycle_stage = models.CharField(max_length=12, blank=True)
     n = models.PositiveIntegerField(default=0)
     detractors = models.PositiveIntegerField(default=0)
     passives = models.PositiveIntegerField(default=0)

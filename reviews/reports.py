@@ -22,8 +22,8 @@ from .models import Feedback, FeedbackRollup, TopicRollup
 from .rollups import SCORE_COLUMNS
 
 INTERVALS = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
-FILTER_DIMENSIONS = ["source", "language", "plan", "region", "product"]
-BREAKDOWNS = ["survey_id", "source", "language", "plan", "region", "product"]
+FILTER_DIMENSIONS = ["source", "language", "plan", "region", "product", "platform", "lifecycle_stage"]
+BREAKDOWNS = ["survey_id", "source", "language", "plan", "region", "product", "platform", "lifecycle_stage", "topic"]
 SUMS = ["n", "detractors", "passives", "promoters", "score_sum", *SCORE_COLUMNS]
 
 
@@ -199,6 +199,8 @@ def breakdown(report: ReportFilter, dimension: str) -> list[dict]:
     """Figures per value of one dimension, largest n first."""
     if dimension not in BREAKDOWNS:
         raise ValidationError({"by": _("Unknown breakdown %(by)s.") % {"by": dimension}})
+    if dimension == "topic":
+        return _topic_breakdown(report)
     rows = _rollups(report).values(dimension).annotate(**{name: Sum(name) for name in SUMS}).order_by("-n")
     names = dict(Survey.objects.values_list("pk", "name")) if dimension == "survey_id" else {}
     scale_max = _scale_max(report)
@@ -265,3 +267,27 @@ def response_rates(report: ReportFilter) -> list[dict]:
         .order_by("-sent")
     )
     return [{**row, "rate": 100 * row["answered"] / row["sent"] if row["sent"] else None} for row in rows]
+
+
+def _topic_breakdown(report: ReportFilter) -> list[dict]:
+    """NPS (or segment shares) per topic, from the topic rollups."""
+    rows = TopicRollup.objects.filter(kind=report.kind, day__gte=report.start, day__lte=report.end)
+    counts: dict[str, dict] = {}
+    for row in rows.values("topic__name", "segment").annotate(n=Sum("n")):
+        totals = counts.setdefault(row["topic__name"], {"promoters": 0, "passives": 0, "detractors": 0})
+        totals[f"{row['segment']}s"] = row["n"]
+    result = []
+    for name, totals in counts.items():
+        summary = NpsSummary(**totals)
+        result.append(
+            {
+                "label": name,
+                "value": name,
+                "n": summary.n,
+                "score": summary.score,
+                "margin": summary.margin,
+                "low_n": summary.n < settings.REPORT_MIN_N,
+                **totals,
+            }
+        )
+    return sorted(result, key=lambda row: -row["n"])

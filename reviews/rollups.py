@@ -15,7 +15,18 @@ from django.utils import timezone
 
 from .models import Feedback, FeedbackRollup, RollupState, Segment, TopicRollup
 
-DIMENSIONS = ["kind", "scale_max", "survey_id", "source", "language", "plan", "region", "product"]
+DIMENSIONS = [
+    "kind",
+    "scale_max",
+    "survey_id",
+    "source",
+    "language",
+    "plan",
+    "region",
+    "product",
+    "platform",
+    "lifecycle_stage",
+]
 SCORE_COLUMNS = [f"s{score}" for score in range(11)]
 
 
@@ -35,7 +46,19 @@ def _grouped(feedback):
             region=_attribute("region"),
             product=_attribute("product"),
         )
-        .values("day", "kind", "scale_max", "survey_key", "source", "language", "plan", "region", "product")
+        .values(
+            "day",
+            "kind",
+            "scale_max",
+            "survey_key",
+            "source",
+            "language",
+            "plan",
+            "region",
+            "product",
+            "platform",
+            "lifecycle_stage",
+        )
         .annotate(
             n=Count("pk"),
             detractors=Count("pk", filter=Q(segment=Segment.DETRACTOR)),

@@ -21,6 +21,9 @@ BREAKDOWN_LABELS = {
     "plan": "Plan",
     "region": "Region",
     "product": "Product",
+    "platform": "Platform",
+    "lifecycle_stage": "Lifecycle",
+    "topic": "Topic",
 }
 RANGES = {"nps": (-100, 100), "csat": (1, 5), "ces": (1, 7), "star": (1, 5)}
 

@@ -57,3 +57,14 @@ def test_the_weekly_digest_goes_to_each_manager_in_their_language_once(manager):
     deliver_email(outbox_id=japanese.pk)
     assert "NPS" in mail.outbox[0].body and "n = 0" in mail.outbox[0].body
     assert "1週間のお客様レポート" in mail.outbox[0].subject and "回答率" in mail.outbox[0].body
+
+
+def test_the_loop_api_gives_kpis_and_names_a_bad_parameter(client, manager, agent):
+    detractor_case()
+    client.force_login(manager)
+    body = client.get("/api/v1/metrics/loop/?by=team").json()
+    assert body["overall"]["cases"] == 1 and body["groups"][0]["label"] == "Customer care"
+    bad = client.get("/api/v1/metrics/loop/?from=2026-05-01&to=2026-01-01&by=planet")
+    assert bad.status_code == 400 and set(bad.json()) == {"to", "by"}
+    client.force_login(agent)
+    assert client.get("/api/v1/metrics/loop/").status_code == 403

@@ -248,3 +248,24 @@ def test_minefields_wow_moments_and_churned_comments(client, manager):
     client.force_login(manager)
     page = client.get("/reports/").content.decode()
     assert "Minefields" in page and "Late delivery, box damaged" in page
+
+
+def test_breakdowns_by_topic_and_lifecycle_cohort():
+    from reviews.ingest import ingest_answer
+    from surveys.models import Answer
+    from tests.surveys.helpers import sent_invitation
+
+    for score, comment, since in ((1, "parcel late", 5), (9, "parcel fast", 400), (10, "great support", 400)):
+        invitation, _ = sent_invitation(contact=ContactFactory(customer_since=date.today() - timedelta(days=since)))
+        made = Answer.objects.create(
+            invitation=invitation, survey=invitation.survey, contact=invitation.contact, score=score, comment=comment
+        )
+        ingest_answer(answer=made, announce=False)
+    rollups.refresh()
+    report = reports.parse_filter({})
+    topics = {row["label"]: (row["n"], row["score"]) for row in reports.breakdown(report, "topic")}
+    assert topics["Delivery"] == (2, 0.0) and topics["Customer service"] == (1, 100.0)
+    cohorts = {row["label"]: row["n"] for row in reports.breakdown(report, "lifecycle_stage")}
+    assert cohorts == {"established": 2, "new": 1}
+    new_only = reports.summary(reports.parse_filter({"lifecycle_stage": "new"}))
+    assert new_only["n"] == 1 and new_only["score"] == -100
