@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Feedback, Topic
+from .models import Feedback, SegmentThreshold, Topic
 
 
 @admin.register(Feedback)
@@ -17,3 +17,10 @@ class TopicAdmin(admin.ModelAdmin):
 
     list_display = ["name", "slug", "is_active"]
     prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(SegmentThreshold)
+class SegmentThresholdAdmin(admin.ModelAdmin):
+    """Saving a threshold re-classifies the stored feedback of that kind and scale in the background."""
+
+    list_display = ["kind", "scale_max", "detractor_max", "passive_max"]

@@ -7,4 +7,4 @@ class ReviewsConfig(AppConfig):
     name = "reviews"
 
     def ready(self):
-        from . import receivers  # noqa: F401  (connects the surveys signal)
+        from . import receivers, thresholds  # noqa: F401  (connect the surveys signal and threshold changes)

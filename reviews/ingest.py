@@ -1,9 +1,11 @@
 """Ingestion: every source becomes a classified Feedback through one path."""
 
 from django.db import transaction
+from django.utils import timezone
 
 from surveys.models import Answer
 
+from . import suspicion, thresholds
 from .classify import classify_text
 from .language import detect_language
 from .models import Feedback, LifecycleStage, Source, Topic
@@ -15,7 +17,9 @@ SOURCE_OF_CHANNEL = {"email": Source.SURVEY, "link": Source.LINK, "widget": Sour
 
 def classify(feedback: Feedback) -> list[str]:
     """Set every label in place; returns the topic slugs to attach once the row is saved."""
-    feedback.segment, feedback.segment_reason = segment_for(feedback.kind, feedback.score, feedback.scale_max)
+    feedback.segment, feedback.segment_reason = segment_for(
+        feedback.kind, feedback.score, feedback.scale_max, thresholds.current()
+    )
     fallback = feedback.contact.language if feedback.contact else ""
     feedback.language = detect_language(feedback.comment, fallback=fallback)
     feedback.lifecycle_stage = lifecycle_stage(feedback.contact, feedback.received_at)
@@ -23,6 +27,7 @@ def classify(feedback: Feedback) -> list[str]:
     feedback.sentiment_score, feedback.sentiment_label = labels.sentiment_score, labels.sentiment_label
     feedback.tone, feedback.churn_intent = labels.tone, labels.churn_intent
     feedback.explanation = {"segment": feedback.segment_reason, **labels.explanation}
+    feedback.classified_at = timezone.now()
     return labels.topics
 
 
@@ -57,3 +62,18 @@ def ingest_answer(*, answer: Answer, announce: bool = True) -> Feedback:
     if announce:
         feedback_classified.send(sender=Feedback, feedback=feedback, created=created)
     return feedback
+
+
+@transaction.atomic
+def classify_stored(feedback_ids: list[int]) -> int:
+    """Read the text of stored feedback (imports, API batches), then announce each to `followup`."""
+    rows = list(Feedback.objects.filter(pk__in=feedback_ids, classified_at__isnull=True).select_related("contact"))
+    for feedback in rows:
+        detected = feedback.language
+        topic_slugs = classify(feedback)
+        feedback.language = detected or feedback.language
+        feedback.is_suspicious, feedback.suspicion_score, feedback.explanation["suspicion"] = suspicion.assess(feedback)
+        feedback.save()
+        feedback.topics.set(Topic.objects.filter(slug__in=topic_slugs))
+        feedback_classified.send(sender=Feedback, feedback=feedback, created=True)
+    return len(rows)

@@ -90,6 +90,8 @@ class Feedback(models.Model):
     author_name = models.CharField(max_length=200, blank=True)
     review_url = models.URLField(max_length=500, blank=True)
     product_ref = models.CharField(max_length=200, blank=True)
+    # Bulk imports store the score-based segment at once and read the text later, in batches.
+    classified_at = models.DateTimeField(null=True, blank=True)
     received_at = models.DateTimeField(default=timezone.now, help_text=_("When the customer answered."))
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -189,3 +191,24 @@ class TopicRollup(models.Model):
 
     def __str__(self):
         return f"{self.day} {self.topic_id} {self.segment}: {self.n}"
+
+
+class SegmentThreshold(models.Model):
+    """Admins' thresholds for one kind and scale; without a row, domain.md's defaults apply."""
+
+    kind = models.CharField(max_length=8, choices=SurveyKind.choices)
+    scale_max = models.PositiveSmallIntegerField()
+    detractor_max = models.PositiveSmallIntegerField(help_text=_("Highest score that is a detractor."))
+    passive_max = models.PositiveSmallIntegerField(help_text=_("Highest score that is a passive."))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "scale_max"], name="one_threshold_per_scale"),
+            models.CheckConstraint(
+                condition=models.Q(detractor_max__lt=models.F("passive_max"), passive_max__lt=models.F("scale_max")),
+                name="thresholds_ordered",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} /{self.scale_max}: ≤{self.detractor_max} ≤{self.passive_max}"

@@ -16,10 +16,10 @@ DEFAULT_THRESHOLDS = {
 }
 
 
-def segment_for(kind: str, score: int, scale_max: int) -> tuple[str, str]:
-    """The segment of a score and the rule that placed it there."""
+def segment_for(kind: str, score: int, scale_max: int, thresholds: dict | None = None) -> tuple[str, str]:
+    """The segment of a score and the rule that placed it there (`thresholds`: reviews.thresholds.current())."""
     try:
-        detractor_max, passive_max = DEFAULT_THRESHOLDS[(kind, scale_max)]
+        detractor_max, passive_max = (thresholds or DEFAULT_THRESHOLDS)[(kind, scale_max)]
     except KeyError:
         raise ValueError(f"no segment thresholds for {kind} on a scale to {scale_max}") from None
     if score <= detractor_max:

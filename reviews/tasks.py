@@ -1,9 +1,25 @@
 from celery import shared_task
 
-from . import rollups
+from . import ingest, rollups, thresholds
+
+CLASSIFY_BATCH = 500
 
 
 @shared_task
 def refresh_rollups() -> int:
     """Fold feedback created or changed since the last run into the rollups."""
     return rollups.refresh()
+
+
+@shared_task
+def classify_feedback_task(feedback_ids: list[int]) -> int:
+    """Read the text of bulk-imported feedback, one batch per task run."""
+    done = 0
+    for start in range(0, len(feedback_ids), CLASSIFY_BATCH):
+        done += ingest.classify_stored(feedback_ids[start : start + CLASSIFY_BATCH])
+    return done
+
+
+@shared_task
+def reclassify_segments_task(kind: str, scale_max: int) -> int:
+    return thresholds.reclassify(kind=kind, scale_max=scale_max)
