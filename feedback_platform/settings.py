@@ -173,6 +173,8 @@ SPECTACULAR_SETTINGS = {
         "SurveyStatusEnum": "surveys.models.SurveyStatus",
         "CaseStatusEnum": "followup.models.CaseStatus",
         "InvitationStatusEnum": "surveys.models.InvitationStatus",
+        "SurveyKindEnum": "surveys.models.SurveyKind",
+        "EventKindEnum": "followup.models.EventKind",
     },
 }
 

@@ -1,9 +1,10 @@
 """Metrics for BI tools: the same figures as the reports page, from the rollups."""
 
+import django_filters
 from django.core.exceptions import ValidationError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import permissions, serializers
+from rest_framework import generics, permissions, serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -11,7 +12,8 @@ from rest_framework.views import APIView
 from feedback_platform.roles import VIEW_REPORTS
 from surveys.models import SurveyKind
 
-from . import reports, rollups
+from . import batch, reports, rollups
+from .models import Feedback, Source
 
 
 class CanViewReports(permissions.BasePermission):
@@ -79,3 +81,104 @@ class MetricApi(APIView):
 
 def _plain(figures: dict) -> dict:
     return {key: value for key, value in figures.items() if key != "se"}
+
+
+class FeedbackItemSerializer(serializers.Serializer):
+    """One item of POST /api/v1/feedback/ (documentation; the service checks each item)."""
+
+    external_id = serializers.CharField(help_text="your id: sending the same item twice creates nothing new")
+    kind = serializers.ChoiceField(choices=SurveyKind.choices, default="star")
+    score = serializers.IntegerField()
+    scale_max = serializers.IntegerField(required=False)
+    comment = serializers.CharField(required=False, allow_blank=True)
+    received_at = serializers.DateTimeField(required=False)
+    contact_email = serializers.EmailField(required=False)
+    contact_external_id = serializers.CharField(required=False)
+    platform = serializers.CharField(required=False)
+    product_ref = serializers.CharField(required=False)
+    author_name = serializers.CharField(required=False)
+    review_url = serializers.URLField(required=False)
+
+
+class FeedbackOutputSerializer(serializers.ModelSerializer):
+    topics = serializers.SlugRelatedField(many=True, read_only=True, slug_field="slug")
+
+    class Meta:
+        model = Feedback
+        fields = [
+            "id",
+            "source",
+            "external_id",
+            "kind",
+            "scale_max",
+            "score",
+            "segment",
+            "comment",
+            "language",
+            "sentiment_score",
+            "sentiment_label",
+            "topics",
+            "tone",
+            "churn_intent",
+            "is_suspicious",
+            "suspicion_score",
+            "lifecycle_stage",
+            "platform",
+            "product_ref",
+            "received_at",
+            "explanation",
+        ]
+
+
+class FeedbackFilter(django_filters.FilterSet):
+    from_date = django_filters.DateFilter(field_name="received_at", lookup_expr="date__gte", label="from")
+    to_date = django_filters.DateFilter(field_name="received_at", lookup_expr="date__lte", label="to")
+    topic = django_filters.CharFilter(field_name="topics__slug")
+    q = django_filters.CharFilter(field_name="comment", lookup_expr="icontains")
+
+    class Meta:
+        model = Feedback
+        fields = [
+            "segment",
+            "kind",
+            "survey",
+            "source",
+            "platform",
+            "language",
+            "sentiment_label",
+            "churn_intent",
+            "is_suspicious",
+            "lifecycle_stage",
+        ]
+
+
+class CanViewFeedback(permissions.BasePermission):
+    def has_permission(self, request, view):
+        if request.method == "POST":
+            return request.user.has_perm("reviews.add_feedback")
+        return request.user.has_perm("reviews.view_feedback")
+
+
+class FeedbackApi(generics.ListAPIView):
+    """`GET` lists feedback with the explorer's filters, each with its labels and why.
+    `POST` takes one item or a list of up to 1,000: field errors come back per item, valid items are stored."""
+
+    permission_classes = [permissions.IsAuthenticated, CanViewFeedback]
+    serializer_class = FeedbackOutputSerializer
+    filterset_class = FeedbackFilter
+
+    def get_queryset(self):
+        return Feedback.objects.prefetch_related("topics").order_by("-received_at", "-pk")
+
+    @extend_schema(request=FeedbackItemSerializer(many=True), responses=OpenApiTypes.OBJECT)
+    def post(self, request):
+        items = request.data if isinstance(request.data, list) else [request.data]
+        if not items or len(items) > batch.MAX_BATCH or not all(isinstance(item, dict) for item in items):
+            raise serializers.ValidationError({"items": [f"send one item or a list of 1 to {batch.MAX_BATCH} items"]})
+        result = batch.ingest_batch(items, source=Source.API)
+        body = {
+            "created": len(result.created),
+            "already_known": result.existing,
+            "errors": [{"index": index, "fields": fields} for index, fields in sorted(result.errors.items())],
+        }
+        return Response(body, status=207 if result.errors and result.created else 400 if result.errors else 201)

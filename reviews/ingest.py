@@ -26,7 +26,8 @@ def classify(feedback: Feedback) -> list[str]:
     labels = classify_text(feedback.comment, feedback.language)
     feedback.sentiment_score, feedback.sentiment_label = labels.sentiment_score, labels.sentiment_label
     feedback.tone, feedback.churn_intent = labels.tone, labels.churn_intent
-    feedback.explanation = {"segment": feedback.segment_reason, **labels.explanation}
+    given = {key: value for key, value in (feedback.explanation or {}).items() if key == "import"}
+    feedback.explanation = {"segment": feedback.segment_reason, **labels.explanation, **given}
     feedback.classified_at = timezone.now()
     return labels.topics
 

@@ -1,0 +1,127 @@
+"""Reading review files: CSV (UTF-8 with or without BOM, GB18030, Shift_JIS) and XLSX, with a column mapping."""
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+
+from openpyxl import load_workbook
+
+from . import batch
+from .models import Source
+
+# Our field ← the column names stores, app stores and review sites use for it.
+DEFAULT_MAPPING = {
+    "external_id": ["external_id", "id", "review_id", "评价id", "レビューid"],
+    "score": ["score", "rating", "stars", "评分", "星级", "評価"],
+    "comment": ["comment", "review", "text", "content", "body", "评价内容", "内容", "レビュー", "本文"],
+    "author_name": ["author", "author_name", "reviewer", "nickname", "用户", "昵称", "投稿者"],
+    "received_at": ["date", "created_at", "received_at", "time", "日期", "时间", "投稿日"],
+    "product_ref": ["product", "product_ref", "sku", "item", "商品", "商品名"],
+    "review_url": ["url", "review_url", "link"],
+    "contact_email": ["email", "contact_email"],
+    "account_age_days": ["account_age_days", "reviewer_account_age_days"],
+    "remote": ["remote", "remote_address"],
+    "kind": ["kind"],
+    "scale_max": ["scale_max"],
+}
+_KANA = re.compile(r"[\u3040-\u30ff]")
+
+
+class UnreadableFile(Exception):
+    """The file is neither readable CSV in a known encoding nor XLSX; the message says what to do."""
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    created: int = 0
+    existing: int = 0
+    errors: list[dict] = field(default_factory=list)  # {"row": n, "field": f, "reason": r}
+    encoding: str = ""
+    unknown_columns: list[str] = field(default_factory=list)
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """The text of a CSV file and its encoding: UTF-8 (BOM or not), else Shift_JIS or GB18030."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8"), "utf-8-sig"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    candidates = {}
+    for encoding in ("shift_jis", "gb18030"):
+        try:
+            candidates[encoding] = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    # Both can decode some bytes of the other: kana in the text means it was Japanese.
+    if "shift_jis" in candidates and _KANA.search(candidates["shift_jis"]):
+        return candidates["shift_jis"], "shift_jis"
+    if "gb18030" in candidates:
+        return candidates["gb18030"], "gb18030"
+    if candidates:
+        return next(iter(candidates.items()))[::-1]
+    raise UnreadableFile("Save the file as UTF-8 (or GB18030 / Shift_JIS) CSV, or as XLSX.")
+
+
+def read_table(data: bytes, filename: str) -> tuple[list[str], list[list], str]:
+    """Header, rows and encoding of a CSV or XLSX file."""
+    if filename.lower().endswith(".xlsx"):
+        try:
+            sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).active
+        except Exception as error:  # openpyxl raises many kinds for a damaged file
+            raise UnreadableFile(f"This XLSX file cannot be opened ({error}).") from None
+        rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+        return [str(cell or "").strip() for cell in rows[0]] if rows else [], rows[1:], "xlsx"
+    text, encoding = decode(data)
+    rows = list(csv.reader(io.StringIO(text)))
+    return [cell.strip() for cell in rows[0]] if rows else [], rows[1:], encoding
+
+
+def map_columns(header: list[str], mapping: dict | None = None) -> tuple[dict[int, str], list[str]]:
+    """Column index → our field; and the columns nobody maps (reported, not an error)."""
+    wanted = {**DEFAULT_MAPPING, **{name: [column] for name, column in (mapping or {}).items()}}
+    lookup = {alias.lower(): name for name, aliases in wanted.items() for alias in aliases}
+    columns, unknown = {}, []
+    for index, column in enumerate(header):
+        name = lookup.get(column.lower())
+        if name:
+            columns[index] = name
+        else:
+            unknown.append(column)
+    return columns, unknown
+
+
+def import_reviews(
+    data: bytes,
+    filename: str,
+    *,
+    platform: str,
+    mapping: dict | None = None,
+    progress=None,
+    chunk: int = 1000,
+    classify_now: bool = False,
+) -> ImportReport:
+    """Import a review file in chunks; a bad row is reported (row, field, reason), the others are kept."""
+    header, rows, encoding = read_table(data, filename)
+    columns, unknown = map_columns(header, mapping)
+    missing = {"external_id", "score"} - set(columns.values())
+    if missing:
+        raise UnreadableFile(f"No column for {', '.join(sorted(missing))}: name it or pass a mapping.")
+    report = ImportReport(rows=len(rows), encoding=encoding, unknown_columns=unknown)
+    for start in range(0, len(rows), chunk):
+        items = [
+            {name: row[index] for index, name in columns.items() if index < len(row) and row[index] not in (None, "")}
+            for row in rows[start : start + chunk]
+        ]
+        result = batch.ingest_batch(items, source=Source.IMPORT, platform=platform, classify_now=classify_now)
+        report.created += len(result.created)
+        report.existing += result.existing
+        for index, fields in sorted(result.errors.items()):
+            for name, reason in fields.items():
+                report.errors.append({"row": start + index + 2, "field": name, "reason": reason})  # 1-based, header
+        if progress:
+            progress(min(len(rows), start + chunk), len(rows), len(report.errors))
+    return report

@@ -1,0 +1,151 @@
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+from openpyxl import Workbook
+
+from followup.models import Case, OutboxEmail
+from reviews import rollups, thresholds
+from reviews.imports import decode, import_reviews
+from reviews.models import Feedback, SegmentThreshold
+from tests.factories import ContactFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+CSV = (
+    "review_id,rating,review,author,product\n"
+    "1,1,快递太慢了，包装破损,王芳,SKU-1\n2,5,质量很好,李娜,SKU-2\n3,9,bad,x,SKU-3\n"
+)
+
+
+def api_client(client):
+    client.force_login(UserFactory(role="Admin", is_staff=True))
+    return client
+
+
+def test_a_batch_is_stored_once_with_errors_per_item(client):
+    ContactFactory(email="ada@example.com")
+    items = [
+        {"external_id": "o-1", "kind": "nps", "score": 2, "comment": "Parcel lost", "contact_email": "ada@example.com"},
+        {"external_id": "o-2", "kind": "csat", "score": 5},
+        {"kind": "nps", "score": 11},
+    ]
+    response = api_client(client).post("/api/v1/feedback/", items, content_type="application/json")
+    assert response.status_code == 207
+    body = response.json()
+    assert body["created"] == 2
+    assert body["errors"] == [
+        {
+            "index": 2,
+            "fields": {"external_id": "required: it makes sending twice harmless", "score": "11 is outside 0..10"},
+        }
+    ]
+    again = client.post("/api/v1/feedback/", items[:2], content_type="application/json").json()
+    assert again == {"created": 0, "already_known": 2, "errors": []}
+    lost = Feedback.objects.get(external_id="o-1")
+    assert lost.contact.email == "ada@example.com" and lost.segment == "detractor"
+    assert Case.objects.filter(feedback=lost).exists()  # announced to followup like any answer
+
+
+def test_the_list_shows_labels_and_why(client):
+    api_client(client).post(
+        "/api/v1/feedback/",
+        {"external_id": "z", "kind": "star", "score": 1, "comment": "The refund never arrived"},
+        content_type="application/json",
+    )
+    item = client.get("/api/v1/feedback/?segment=detractor&topic=refunds").json()["results"][0]
+    assert "refunds" in item["topics"] and item["sentiment_label"] == "negative"
+    assert "never arrived" in item["explanation"]["sentiment"]["phrases"]
+
+
+def test_a_batch_over_1000_items_is_refused(client):
+    response = api_client(client).post(
+        "/api/v1/feedback/", [{"external_id": i} for i in range(1001)], content_type="application/json"
+    )
+    assert response.status_code == 400 and "1 to 1000" in response.json()["items"][0]
+
+
+def test_agents_cannot_post_feedback(client, agent):
+    client.force_login(agent)
+    assert client.post("/api/v1/feedback/", {}, content_type="application/json").status_code == 403
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
+def test_chinese_files_in_every_encoding(encoding):
+    report = import_reviews(CSV.encode(encoding), "reviews.csv", platform="tmall", classify_now=True)
+    assert report.created == 2 and report.encoding == encoding
+    assert report.errors == [{"row": 4, "field": "score", "reason": "9 is outside 1..5"}]
+    broken = Feedback.objects.get(external_id="tmall:1")
+    assert broken.comment == "快递太慢了，包装破损" and broken.author_name == "王芳" and broken.language == "zh-hans"
+    assert set(broken.topics.values_list("slug", flat=True)) >= {"delivery", "product_quality"}
+
+
+def test_a_japanese_shift_jis_file_and_a_second_import_adds_nothing():
+    data = "id,評価,本文\nA,2,配送が遅すぎます\nB,5,とても親切でした\n".encode("shift_jis")
+    assert decode(data)[1] == "shift_jis"
+    first = import_reviews(data, "r.csv", platform="rakuten", classify_now=True)
+    second = import_reviews(data, "r.csv", platform="rakuten", classify_now=True)
+    assert (first.created, second.created, second.existing) == (2, 0, 2)
+    assert Feedback.objects.get(external_id="rakuten:A").comment == "配送が遅すぎます"
+
+
+def test_xlsx_with_a_column_mapping():
+    workbook = Workbook()
+    workbook.active.append(["ref", "stars", "what they said", "extra"])
+    workbook.active.append(["x1", 4, "Nice quality", "ignored"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    report = import_reviews(
+        buffer.getvalue(),
+        "r.xlsx",
+        platform="shop",
+        mapping={"external_id": "ref", "score": "stars", "comment": "what they said"},
+    )
+    assert report.created == 1 and report.unknown_columns == ["extra"]
+
+
+def test_the_command_reports_rows_and_refuses_an_unreadable_file(tmp_path, capsys):
+    path = tmp_path / "r.csv"
+    path.write_bytes(CSV.encode("gb18030"))
+    from io import StringIO
+
+    out = StringIO()
+    call_command("import_reviews", str(path), "--platform", "tmall", "--now", stdout=out)
+    assert "3 rows (gb18030): 2 new" in out.getvalue() and "row 4: score" in out.getvalue()
+    missing = tmp_path / "bad.csv"
+    missing.write_text("name,when\nx,y\n")
+    with pytest.raises(CommandError, match="No column for external_id, score"):
+        call_command("import_reviews", str(missing), "--platform", "tmall")
+
+
+def test_suspicious_reviews_get_no_reply_and_go_to_the_review_queue():
+    data = (
+        b"id,rating,review,author,account_age_days\n"
+        b"s1,1,Terrible shop. Add me on WeChat to get your money back,troll1,1\n"
+    )
+    import_reviews(data, "r.csv", platform="shop", classify_now=True)
+    review = Feedback.objects.get(external_id="shop:s1")
+    assert review.is_suspicious and review.suspicion_score >= 0.5
+    assert set(review.explanation["suspicion"]["reasons"]) == {"new_account", "off_platform_contact"}
+    assert Case.objects.get(feedback=review).team.name == "Review queue"
+    assert not OutboxEmail.objects.filter(idempotency_key__endswith=f":{review.pk}").exists()
+
+
+def test_the_same_text_from_several_authors_is_suspicious():
+    rows = "".join(f"d{i},1,This shop sells fake goods avoid it,author{i}\n" for i in range(3))
+    import_reviews(f"id,rating,review,author\n{rows}".encode(), "r.csv", platform="shop", classify_now=True)
+    assert Feedback.objects.get(external_id="shop:d2").explanation["suspicion"]["reasons"]["same_text_other_authors"]
+
+
+def test_changing_thresholds_reclassifies_stored_feedback(django_capture_on_commit_callbacks):
+    import_reviews(b"id,rating\na,3\nb,4\n", "r.csv", platform="shop", classify_now=True)
+    rollups.refresh()
+    with django_capture_on_commit_callbacks(execute=True):
+        SegmentThreshold.objects.create(kind="star", scale_max=5, detractor_max=3, passive_max=4)
+    assert Feedback.objects.get(external_id="shop:a").segment == "detractor"
+    assert Feedback.objects.get(external_id="shop:b").segment == "passive"
+    assert thresholds.current()[("star", 5)] == (3, 4)
+    rollups.refresh()
+    from reviews.models import FeedbackRollup
+
+    assert FeedbackRollup.objects.get(kind="star").detractors == 1
