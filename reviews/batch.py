@@ -59,7 +59,7 @@ def build(item: dict, index: int, errors: dict, *, source: str, platform: str = 
     except ValueError as error:
         _error(errors, index, "scale_max", str(error))
         return None
-    received_at = _when(item.get("received_at"), index, errors)
+    received_at = parse_when(item.get("received_at"), index, errors)
     if index in errors:
         return None
     platform = str(item.get("platform") or platform)[:50]
@@ -84,7 +84,7 @@ def build(item: dict, index: int, errors: dict, *, source: str, platform: str = 
     )
 
 
-def _when(value, index, errors) -> datetime:
+def parse_when(value, index, errors) -> datetime:
     if not value:
         return timezone.now()
     if isinstance(value, datetime):

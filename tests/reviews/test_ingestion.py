@@ -149,3 +149,17 @@ def test_changing_thresholds_reclassifies_stored_feedback(django_capture_on_comm
     from reviews.models import FeedbackRollup
 
     assert FeedbackRollup.objects.get(kind="star").detractors == 1
+
+
+def test_the_postgresql_fast_path_imports_once_and_classifies_in_the_background():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the COPY fast path is PostgreSQL's; CI runs this on PostgreSQL")
+    first = import_reviews(CSV.encode("gb18030"), "r.csv", platform="tmall")
+    second = import_reviews(CSV.encode("gb18030"), "r.csv", platform="tmall")
+    assert (first.created, second.created, second.existing) == (2, 0, 2)
+    assert first.errors == [{"row": 4, "field": "score", "reason": "9 is outside 1..5"}]
+    broken = Feedback.objects.get(external_id="tmall:1")
+    assert broken.segment == "detractor"  # from the score at once
+    assert broken.language == "zh-hans" and broken.classified_at  # the text, by the (eager) background task
