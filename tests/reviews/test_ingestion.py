@@ -151,12 +151,14 @@ def test_changing_thresholds_reclassifies_stored_feedback(django_capture_on_comm
     assert FeedbackRollup.objects.get(kind="star").detractors == 1
 
 
-def test_the_postgresql_fast_path_imports_once_and_classifies_in_the_background():
+def test_the_postgresql_fast_path_imports_once_and_classifies_in_the_background(django_capture_on_commit_callbacks):
     from django.db import connection
 
     if connection.vendor != "postgresql":
         pytest.skip("the COPY fast path is PostgreSQL's; CI runs this on PostgreSQL")
-    first = import_reviews(CSV.encode("gb18030"), "r.csv", platform="tmall")
+    with django_capture_on_commit_callbacks(execute=True) as background:
+        first = import_reviews(CSV.encode("gb18030"), "r.csv", platform="tmall")
+    assert len(background) == 1  # one classification task for the chunk
     second = import_reviews(CSV.encode("gb18030"), "r.csv", platform="tmall")
     assert (first.created, second.created, second.existing) == (2, 0, 2)
     assert first.errors == [{"row": 4, "field": "score", "reason": "9 is outside 1..5"}]
