@@ -17,6 +17,7 @@ from surveys.models import DEFAULT_SCALES, Contact, Survey, SurveyKind
 
 from .models import Feedback, Source
 from .segments import segment_for
+from .suspicion import text_hash
 
 MAX_BATCH = 1000
 
@@ -63,6 +64,7 @@ def build(item: dict, index: int, errors: dict, *, source: str, platform: str = 
     if index in errors:
         return None
     platform = str(item.get("platform") or platform)[:50]
+    comment = str(item.get("comment") or "").strip()[:10000]
     return Feedback(
         source=source,
         external_id=f"{platform}:{external_id}" if source == Source.IMPORT and platform else external_id,
@@ -72,7 +74,8 @@ def build(item: dict, index: int, errors: dict, *, source: str, platform: str = 
         score=score,
         segment=segment,
         segment_reason=reason,
-        comment=str(item.get("comment") or "").strip()[:10000],
+        comment=comment,
+        comment_hash=text_hash(comment),
         language=str(item.get("language") or "")[:10],
         platform=platform,
         author_name=str(item.get("author_name") or "")[:200],

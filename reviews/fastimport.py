@@ -16,6 +16,7 @@ from surveys.models import DEFAULT_SCALES, SurveyKind
 from . import batch, thresholds
 from .models import Source
 from .segments import segment_for
+from .suspicion import text_hash
 
 COLUMNS = [
     "source",
@@ -27,6 +28,7 @@ COLUMNS = [
     "segment",
     "segment_reason",
     "comment",
+    "comment_hash",
     "language",
     "platform",
     "author_name",
@@ -38,7 +40,8 @@ COLUMNS = [
 STAGING = """
 CREATE TEMP TABLE import_staging (
     source varchar(10), external_id varchar(200), kind varchar(8), scale_min smallint, scale_max smallint,
-    score smallint, segment varchar(10), segment_reason varchar(200), comment text, language varchar(10),
+    score smallint, segment varchar(10), segment_reason varchar(200), comment text, comment_hash varchar(64),
+    language varchar(10),
     platform varchar(50), author_name varchar(200), review_url varchar(500), product_ref varchar(200),
     received_at timestamptz, explanation jsonb
 ) ON COMMIT DROP
@@ -87,6 +90,7 @@ def stage_rows(items: list[dict], *, platform: str, first_row: int, errors: list
             continue
         segment, reason = segment_for(kind, score, high, limits)
         extra = {k: item[k] for k in ("account_age_days", "remote") if k in item}
+        comment = str(item.get("comment") or "").strip()[:10000]
         values = [
             Source.IMPORT,
             f"{platform}:{external_id}",
@@ -96,7 +100,8 @@ def stage_rows(items: list[dict], *, platform: str, first_row: int, errors: list
             score,
             segment,
             reason,
-            str(item.get("comment") or "").strip()[:10000],
+            comment,
+            text_hash(comment),
             "",
             platform[:50],
             str(item.get("author_name") or "")[:200],

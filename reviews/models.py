@@ -90,6 +90,8 @@ class Feedback(models.Model):
     author_name = models.CharField(max_length=200, blank=True)
     review_url = models.URLField(max_length=500, blank=True)
     product_ref = models.CharField(max_length=200, blank=True)
+    # The same review text from several authors is a fraud signal: found by this hash, not a text scan.
+    comment_hash = models.CharField(max_length=64, blank=True, db_index=True)
     # Bulk imports store the score-based segment at once and read the text later, in batches.
     classified_at = models.DateTimeField(null=True, blank=True)
     received_at = models.DateTimeField(default=timezone.now, help_text=_("When the customer answered."))
@@ -106,6 +108,7 @@ class Feedback(models.Model):
             models.Index(fields=["segment", "received_at"]),
             models.Index(fields=["updated_at"], name="feedback_updated_idx"),  # the rollup watermark
             models.Index(fields=["received_at"], name="feedback_received_idx"),  # rollups rebuild by day
+            models.Index(fields=["product_ref", "received_at"], name="feedback_product_idx"),  # low-score bursts
         ]
         constraints = [
             models.UniqueConstraint(

@@ -1,6 +1,7 @@
 """Signals of professional bad-review fraud (domain.md, from seed 002): never grounds to delete,
 only to mark a review "do not engage" and send it to the review queue instead of replying."""
 
+import hashlib
 import re
 from datetime import timedelta
 
@@ -35,10 +36,10 @@ def assess(feedback: Feedback) -> tuple[bool, float, dict]:
     found = _OFF_PLATFORM.search(feedback.comment or "")
     if found:
         reasons["off_platform_contact"] = f"asks to move contact off-platform: {found.group(0)!r}"
-    text = " ".join((feedback.comment or "").split()).lower()
-    if len(text) >= 12:
+    feedback.comment_hash = text_hash(feedback.comment)
+    if feedback.comment_hash:
         others = (
-            Feedback.objects.filter(source=Source.IMPORT, comment__iexact=feedback.comment)
+            Feedback.objects.filter(source=Source.IMPORT, comment_hash=feedback.comment_hash)
             .exclude(pk=feedback.pk)
             .exclude(author_name=feedback.author_name)
             .values("author_name")
@@ -61,6 +62,12 @@ def assess(feedback: Feedback) -> tuple[bool, float, dict]:
         reasons["remote_address"] = "remote delivery address"
     score = min(1.0, sum(WEIGHTS[name] for name in reasons))
     return score >= SUSPICIOUS_AT, round(score, 2), {"score": round(score, 2), "reasons": reasons}
+
+
+def text_hash(comment: str) -> str:
+    """The same words, whatever the spacing and case; short texts ("Great!") are no signal."""
+    text = " ".join((comment or "").split()).lower()
+    return hashlib.sha256(text.encode()).hexdigest() if len(text) >= 12 else ""
 
 
 def _number(value):
