@@ -10,138 +10,44 @@ from functools import cache
 
 from .tokens import tokenize
 
+
+def _phrases(text: str) -> list[str]:
+    return [phrase.strip() for phrase in text.split("|") if phrase.strip()]
+
+
 NEGATIVE = {
-    "en": [
-        "never arrived",
-        "not arrived",
-        "didn't arrive",
-        "did not arrive",
-        "terrible",
-        "awful",
-        "worst",
-        "broken",
-        "damaged",
-        "late",
-        "slow",
-        "charged twice",
-        "overcharged",
-        "refund",
-        "cancel",
-        "disappointed",
-        "disappointing",
-        "useless",
-        "rude",
-        "no one answered",
-        "nobody answered",
-        "nobody answers",
-        "hung up",
-        "too expensive",
-        "waste",
-        "fix your",
-        "hard to",
-        "logs me out",
-        "lost",
-        "not working",
-        "doesn't work",
-    ],
-    "zh-hans": [
-        "慢",
-        "太慢",
-        "差",
-        "失望",
-        "破损",
-        "坏",
-        "退款",
-        "投诉",
-        "太贵",
-        "闪退",
-        "不回复",
-        "没到",
-        "没有到",
-        "重复扣费",
-        "垃圾",
-        "不再使用",
-        "取消",
-        "问题",
-        "涨价",
-        "不好",
-        "难用",
-        "复杂",
-    ],
-    "ja": [
-        "遅い",
-        "遅すぎ",
-        "遅れ",
-        "壊れ",
-        "潰れ",
-        "がっかり",
-        "返金",
-        "解約",
-        "二重",
-        "高い",
-        "最悪",
-        "不満",
-        "返事がありません",
-        "届きません",
-        "使いにくい",
-        "ログアウト",
-        "消え",
-        "乗り換え",
-        "落ち",
-    ],
+    "en": _phrases(
+        "never arrived|not arrived|didn't arrive|did not arrive|terrible|awful|worst|broken|damaged|late|slow|"
+        "charged twice|overcharged|double charged|refund|cancel|disappointed|disappointing|useless|rude|"
+        "no one answered|nobody answered|nobody answers|no answer|hung up|too expensive|overpriced|waste|fix your|"
+        "hard to|logs me out|lost|not working|doesn't work|missing|wet|crashes|cheap material|tore|confusing|"
+        "stopped working|cracked|failed|forever|where is|wrong address|annoying|frustrating|downhill|problems|"
+        "never again|pending|still waiting|wasn't|didn't|can't|cannot|nowhere|in circles|without solving|clunky"
+    ),
+    "zh-hans": _phrases(
+        "慢|太慢|差|失望|破损|坏|退款|投诉|太贵|闪退|不回复|没到|没有到|重复扣费|垃圾|不再使用|取消|问题|涨价|涨|不好|"
+        "难用|复杂|一直不|多收|再也不|湿|占线|联系不上|少发|粗糙|收不到|烦|失败|不一样|丢|没退|没有提醒|晚到|注销|报错|"
+        "开不出|卡顿|恶劣|送错|没人|破了|少了|不了|再见|还没|换别家|准备换|麻烦"
+    ),
+    "ja": _phrases(
+        "遅い|遅すぎ|遅れ|壊れ|潰れ|がっかり|返金|解約|二重|高い|最悪|不満|返事がありません|届きません|使いにくい|"
+        "ログアウト|消え|乗り換え|落ち|更新されず|分かりにくく|見つかりません|二度と|濡れ|期待外れ|つながらず|できません|"
+        "できなく|足りません|何度も|違い|責任を取りません|残念|イライラ|固まり|雑|どこですか|解決しません|破れ|ひどい|面倒"
+    ),
 }
 POSITIVE = {
-    "en": [
-        "thank",
-        "great",
-        "love",
-        "perfect",
-        "easy",
-        "fast",
-        "recommend",
-        "excellent",
-        "helpful",
-        "solved",
-        "friendly",
-        "polite",
-        "on time",
-        "good",
-        "nice",
-        "above and beyond",
-    ],
-    "zh-hans": [
-        "耐心",
-        "解决",
-        "感谢",
-        "谢谢",
-        "满意",
-        "推荐",
-        "很好",
-        "不错",
-        "很快",
-        "方便",
-        "好用",
-        "仔细",
-        "准时",
-        "性价比",
-        "喜欢",
-        "棒",
-    ],
-    "ja": [
-        "親切",
-        "解決",
-        "ありがとう",
-        "満足",
-        "素晴らしい",
-        "早く",
-        "丁寧",
-        "使いやすく",
-        "勧め",
-        "良い",
-        "時間通り",
-        "嬉しい",
-        "簡単",
-    ],
+    "en": _phrases(
+        "thank|great|love|perfect|easy|fast|recommend|excellent|helpful|solved|friendly|polite|on time|good|nice|"
+        "above and beyond|quick|impressive|worth|happy|best|reliable|clean|early|super"
+    ),
+    "zh-hans": _phrases(
+        "耐心|解决|感谢|谢谢|满意|推荐|很好|不错|很快|方便|好用|仔细|准时|性价比|喜欢|棒|太快了|超快|快|清楚|最好|实惠|"
+        "优惠|礼貌|顺利|热情|专业|物超所值|惊喜|稳|加油|一如既往|没有任何问题|好"
+    ),
+    "ja": _phrases(
+        "親切|解決|ありがとう|満足|素晴らしい|早く|丁寧|使いやすく|使いやすい|勧め|良い|時間通り|嬉しい|簡単|驚き|"
+        "助かり|一番|手頃|割引|価値|すごい|早い|最高|気に入り|良かった"
+    ),
 }
 # A negation just before a positive phrase turns it (不满意, 不方便, not good).
 NEGATIONS = {"en": ("not ", "never ", "no "), "zh-hans": ("不", "没"), "ja": ()}
@@ -189,16 +95,16 @@ def score(text: str, language: str) -> tuple[float, str, dict]:
     negated = [p for p in positive if any(f"{n}{p}" in lowered for n in NEGATIONS[language])]
     positive = [p for p in positive if p not in negated]
     negative += negated
-    resolved = [p for p in RESOLVED[language] if p in lowered]
+    resolved = [p for p in RESOLVED[language] if p in lowered and p not in " ".join(negative)]
     rules = (len(positive) - len(negative) + 2 * len(resolved)) / max(1, len(positive) + len(negative))
     rules = max(-1.0, min(1.0, rules))
     library, engine = _library_score(text, language)
     if library is None:
         value = rules
-    elif positive or negative:
-        value = 0.7 * rules + 0.3 * library  # the support-language rules lead, the library refines
     else:
-        value = library
+        value = 0.7 * rules + 0.3 * library  # the support-language rules lead, the library refines
+    if not (positive or negative) and library is not None:
+        value = 0.5 * library  # with no support phrase, a lexicon's hunch counts for less
     value = round(max(-1.0, min(1.0, value)), 3)
     label = "negative" if value <= -0.05 else "positive" if value >= 0.05 else "neutral"
     why = {

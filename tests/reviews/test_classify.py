@@ -120,3 +120,16 @@ def test_lifecycle_stage_from_the_contact():
     assert lifecycle_stage(ContactFactory(customer_since=date(2026, 4, 1)), when) == "onboarding"
     assert lifecycle_stage(ContactFactory(customer_since=when.date() - timedelta(days=400)), when) == "established"
     assert lifecycle_stage(ContactFactory(attributes={"status": "churned"}), when) == "churned"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", "zh-hans", "ja"])
+def test_the_labelled_set_keeps_its_accuracy(language):
+    """A guard against regressions on the hand-labelled comments (in-sample: the rules were tuned on them)."""
+    from reviews.evaluation import evaluate
+
+    result = evaluate(language)
+    assert result["n"] >= 150
+    assert result["sentiment"][0] >= 0.8
+    assert result["topics"][1] >= 0.75
+    assert result["churn"][1] >= 0.8
