@@ -269,3 +269,24 @@ def test_breakdowns_by_topic_and_lifecycle_cohort():
     assert cohorts == {"established": 2, "new": 1}
     new_only = reports.summary(reports.parse_filter({"lifecycle_stage": "new"}))
     assert new_only["n"] == 1 and new_only["score"] == -100
+
+
+def test_the_explorer_filters_highlights_and_exports(client, agent):
+    from reviews.ingest import ingest_answer
+    from surveys.models import Answer
+    from tests.surveys.helpers import sent_invitation
+
+    for score, comment in ((1, "=cmd| 快递太慢了，我要退款"), (10, "客服很耐心，问题解决了")):
+        invitation, _ = sent_invitation(contact=ContactFactory(language="zh-hans"))
+        made = Answer.objects.create(
+            invitation=invitation, survey=invitation.survey, contact=invitation.contact, score=score, comment=comment
+        )
+        ingest_answer(answer=made, announce=False)
+    client.force_login(agent)
+    page = client.get("/reports/feedback/", {"churn_intent": "leaving", "topic": "refunds"}).content.decode()
+    assert "n = 1" in page and '<mark class="label-phrase">退款</mark>' in page
+    assert "客服很耐心" not in page
+    positive = client.get("/reports/feedback/", {"q": "耐心", "sentiment": "positive"}).content.decode()
+    assert "n = 1" in positive and '<mark class="label-phrase">耐心</mark>' in positive
+    exported = client.get("/reports/feedback/", {"export": "csv"}).content.decode("utf-8")
+    assert exported.startswith("\ufeff") and "'=cmd| 快递太慢了" in exported
