@@ -215,3 +215,46 @@ class SegmentThreshold(models.Model):
 
     def __str__(self):
         return f"{self.kind} /{self.scale_max}: ≤{self.detractor_max} ≤{self.passive_max}"
+
+
+class ImportJob(models.Model):
+    """A review file imported in the background; its progress survives a reload of the page."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    filename = models.CharField(max_length=255)
+    data = models.BinaryField(help_text=_("The uploaded file, kept in the database so any worker can read it."))
+    platform = models.CharField(max_length=50)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    message = models.TextField(blank=True)
+    created_by = models.ForeignKey("auth.User", on_delete=models.SET_NULL, null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        permissions = [("import_reviews", "Can import reviews from files")]
+
+    def __str__(self):
+        return f"{self.filename} ({self.status})"
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.done / self.total) if self.total else (100 if self.status == self.Status.DONE else 0)
+
+    @property
+    def seconds_left(self) -> float | None:
+        if not self.started_at or not self.done or self.status != self.Status.RUNNING:
+            return None
+        elapsed = (timezone.now() - self.started_at).total_seconds()
+        return elapsed / self.done * (self.total - self.done)

@@ -23,3 +23,10 @@ def classify_feedback_task(feedback_ids: list[int]) -> int:
 @shared_task
 def reclassify_segments_task(kind: str, scale_max: int) -> int:
     return thresholds.reclassify(kind=kind, scale_max=scale_max)
+
+
+@shared_task
+def run_import_task(job_id: int) -> None:
+    from .import_jobs import run_import
+
+    run_import(job_id=job_id)

@@ -66,6 +66,9 @@ def assign_roles(apps):
     admin_permissions = list(Permission.objects.filter(content_type__app_label__in=ADMIN_APPS))
     admin_permissions += _permissions(Permission, MANAGER + ADMIN_EXTRA)
     Group.objects.get_or_create(name="Admin")[0].permissions.set(admin_permissions)
+    importing = Permission.objects.filter(content_type__app_label="reviews", codename="import_reviews")
+    for name in ("Manager", "Admin"):
+        Group.objects.get(name=name).permissions.add(*importing)
 
 
 def drop_roles(apps, schema_editor):

@@ -165,3 +165,26 @@ def test_the_postgresql_fast_path_imports_once_and_classifies_in_the_background(
     broken = Feedback.objects.get(external_id="tmall:1")
     assert broken.segment == "detractor"  # from the score at once
     assert broken.language == "zh-hans" and broken.classified_at  # the text, by the (eager) background task
+
+
+def test_a_page_import_runs_in_the_background_with_progress_and_an_error_report(
+    client, manager, agent, django_capture_on_commit_callbacks
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from reviews.models import ImportJob
+
+    client.force_login(agent)
+    assert client.get("/reports/imports/").status_code == 403
+    client.force_login(manager)
+    upload = SimpleUploadedFile("reviews.csv", CSV.encode("gb18030"))
+    with django_capture_on_commit_callbacks(execute=True):  # the background task, run eagerly here
+        response = client.post("/reports/imports/", {"file": upload, "platform": "tmall"})
+    job = ImportJob.objects.get()
+    assert response.url == f"/reports/imports/{job.pk}/"
+    page = client.get(response.url).content.decode()
+    assert "Done" in page and "3 of 3 rows, 1 failed" in page and "100%" in page
+    report = client.get(f"/reports/imports/{job.pk}/errors.csv").content.decode("utf-8")
+    assert report.startswith("\ufeffrow,field,reason") and "4,score,9 is outside 1..5" in report
+    bad = client.post("/reports/imports/", {"file": SimpleUploadedFile("x.pdf", b"%PDF"), "platform": "tmall"})
+    assert bad.status_code == 400 and "Upload a .csv or .xlsx file." in bad.content.decode()

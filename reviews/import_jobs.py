@@ -1,0 +1,51 @@
+"""Background imports from the web page: the job row carries the file and the progress."""
+
+from functools import partial
+
+from django.db import transaction
+from django.utils import timezone
+
+from .imports import UnreadableFile, import_reviews
+from .models import ImportJob
+
+MAX_UPLOAD = 50 * 1024 * 1024
+
+
+@transaction.atomic
+def start_import(*, data: bytes, filename: str, platform: str, user) -> ImportJob:
+    job = ImportJob.objects.create(data=data, filename=filename, platform=platform, created_by=user)
+    from .tasks import run_import_task
+
+    transaction.on_commit(partial(run_import_task.delay, job.pk), robust=True)
+    return job
+
+
+def run_import(*, job_id: int) -> None:
+    """Import the job's file, saving progress after every chunk. A job already started is left alone."""
+    claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
+        status=ImportJob.Status.RUNNING, started_at=timezone.now()
+    )
+    if not claimed:
+        return
+    job = ImportJob.objects.get(pk=job_id)
+
+    def progress(done, total, failed):
+        ImportJob.objects.filter(pk=job_id).update(done=done, total=total, failed=failed)
+
+    try:
+        report = import_reviews(bytes(job.data), job.filename, platform=job.platform, progress=progress)
+    except UnreadableFile as error:
+        ImportJob.objects.filter(pk=job_id).update(
+            status=ImportJob.Status.FAILED, message=str(error), finished_at=timezone.now()
+        )
+        return
+    ImportJob.objects.filter(pk=job_id).update(
+        status=ImportJob.Status.DONE,
+        done=report.rows,
+        total=report.rows,
+        failed=len({e["row"] for e in report.errors}),
+        created=report.created,
+        errors=report.errors,
+        message=f"{report.created} new, {report.existing} already imported ({report.encoding})",
+        finished_at=timezone.now(),
+    )
