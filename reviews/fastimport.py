@@ -125,3 +125,90 @@ def copy_rows(buffer: io.StringIO) -> list[int]:
         cursor.copy_expert(f"COPY import_staging ({', '.join(COLUMNS)}) FROM STDIN", buffer)
         cursor.execute(INSERT)
         return [row[0] for row in cursor.fetchall()]
+
+
+# The whole CSV goes to PostgreSQL as it is; checks, segments and hashes are computed there.
+_NUMBER = r"^\s*[0-9]+(\.[0-9]+)?\s*$"
+_DATE = (
+    r"^\s*[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?)?"
+    r"\s*(Z|[+-][0-9]{2}(:?[0-9]{2})?)?\s*$"
+)
+SQL_FIELDS = [
+    "external_id",
+    "score",
+    "comment",
+    "author_name",
+    "received_at",
+    "product_ref",
+    "review_url",
+    "account_age_days",
+    "remote",
+]
+
+
+def copy_csv(text: str, columns: dict[int, str], width: int, *, platform: str) -> tuple[list[int], list[dict]]:
+    """Import a whole decoded CSV through COPY; returns (ids created, per-row errors).
+
+    Only for star ratings without contact matching (the common review-site export);
+    the caller uses the row-by-row path otherwise.
+    """
+    names = {field: f"c{index}" for index, field in columns.items()}
+
+    def col(field):
+        return f"btrim({names[field]})" if field in names else "NULL"
+
+    detractor_max, passive_max = thresholds.current()[(SurveyKind.STAR, 5)]
+    score = f"round({col('score')}::numeric)::int"
+    valid_id = f"coalesce({col('external_id')}, '') <> ''"
+    valid_score = f"coalesce({col('score')}, '') ~ '{_NUMBER}' AND {score} BETWEEN 1 AND 5"
+    valid_date = f"coalesce({col('received_at')}, '') = '' OR {col('received_at')} ~ '{_DATE}'"
+    normal = f"lower(regexp_replace(coalesce({col('comment')}, ''), '\\s+', ' ', 'g'))"
+    raw_columns = ", ".join(f"c{i} text" for i in range(width))
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS import_raw")
+        cursor.execute(f"CREATE TEMP TABLE import_raw (line bigserial, {raw_columns}) ON COMMIT DROP")
+        cursor.copy_expert(
+            f"COPY import_raw ({', '.join(f'c{i}' for i in range(width))}) FROM STDIN WITH (FORMAT csv, HEADER true)",
+            io.StringIO(text),
+        )
+        cursor.execute(
+            f"""
+            SELECT line + 1, 'external_id', 'required: it makes importing twice harmless' FROM import_raw
+            WHERE NOT ({valid_id})
+            UNION ALL
+            SELECT line + 1, 'score', CASE WHEN coalesce({col("score")}, '') ~ '{_NUMBER}'
+                THEN {score} || ' is outside 1..5' ELSE 'required, a number' END FROM import_raw
+            WHERE NOT ({valid_score})
+            UNION ALL
+            SELECT line + 1, 'received_at', 'not a date: ' || quote_literal({col("received_at")}) FROM import_raw
+            WHERE NOT ({valid_date})
+            ORDER BY 1, 2
+            """
+        )
+        errors = [{"row": row, "field": field, "reason": reason} for row, field, reason in cursor.fetchall()]
+        cursor.execute(
+            f"""
+            INSERT INTO reviews_feedback ({", ".join(COLUMNS)}, sentiment_label, tone, churn_intent, is_suspicious,
+                suspicion_score, lifecycle_stage, created_at, updated_at)
+            SELECT 'import', %(platform)s || ':' || {col("external_id")}, 'star', 1, 5, s,
+                CASE WHEN s <= %(d)s THEN 'detractor' WHEN s <= %(p)s THEN 'passive' ELSE 'promoter' END,
+                'star ' || s || '/5: detractor ≤%(d)s, passive ≤%(p)s',
+                left(coalesce({col("comment")}, ''), 10000),
+                CASE WHEN length(n) >= 12 THEN encode(sha256(convert_to(n, 'UTF8')), 'hex') ELSE '' END,
+                '', %(platform)s, left(coalesce({col("author_name")}, ''), 200),
+                left(coalesce({col("review_url")}, ''), 500), left(coalesce({col("product_ref")}, ''), 200),
+                CASE WHEN coalesce({col("received_at")}, '') = '' THEN now()
+                     ELSE {col("received_at")}::timestamptz END,
+                jsonb_build_object('segment', 'star ' || s || '/5: detractor ≤%(d)s, passive ≤%(p)s',
+                    'import', jsonb_strip_nulls(jsonb_build_object(
+                        'account_age_days', {col("account_age_days")}, 'remote', {col("remote")}))),
+                '', '', 'none', false, 0, '', now(), now()
+            FROM (SELECT *, {score} AS s, {normal} AS n FROM import_raw
+                  WHERE {valid_id} AND {valid_score} AND ({valid_date})) AS checked
+            ON CONFLICT (source, external_id) WHERE external_id IS NOT NULL DO NOTHING
+            RETURNING id
+            """,
+            {"platform": platform, "d": detractor_max, "p": passive_max},
+        )
+        created = [row[0] for row in cursor.fetchall()]
+    return created, errors

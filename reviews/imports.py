@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from functools import partial
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from openpyxl import load_workbook
 
 from . import batch, fastimport
@@ -114,6 +114,11 @@ def import_reviews(
     if missing:
         raise UnreadableFile(f"No column for {', '.join(sorted(missing))}: name it or pass a mapping.")
     report = ImportReport(rows=len(rows), encoding=encoding, unknown_columns=unknown)
+    if _whole_file_in_sql(filename, columns, classify_now):
+        try:
+            return _import_in_sql(data, header, columns, report, platform=platform, progress=progress)
+        except DatabaseError:
+            pass  # a value the checks let through but PostgreSQL refused (say 2026-02-30): row by row below
     fast = connection.vendor == "postgresql" and "contact_email" not in columns.values() and not classify_now
     if fast:
         chunk = max(chunk, 20000)
@@ -139,4 +144,32 @@ def import_reviews(
                 report.errors.append({"row": start + index + 2, "field": name, "reason": reason})  # 1-based, header
         if progress:
             progress(min(len(rows), start + chunk), len(rows), len(report.errors))
+    return report
+
+
+def _whole_file_in_sql(filename: str, columns: dict, classify_now: bool) -> bool:
+    """The largest files take the COPY path: CSV star ratings on PostgreSQL, no contact matching."""
+    return (
+        connection.vendor == "postgresql"
+        and filename.lower().endswith(".csv")
+        and not classify_now
+        and set(columns.values()) <= set(fastimport.SQL_FIELDS)
+    )
+
+
+def _import_in_sql(data, header, columns, report, *, platform, progress) -> ImportReport:
+    text, _ = decode(data)
+    try:
+        created, errors = fastimport.copy_csv(text, columns, len(header), platform=platform)
+    except DatabaseError:
+        # A value the checks let through but PostgreSQL refused (say 2026-02-30): go row by row.
+        return import_reviews(
+            data, "file.rows", platform=platform, progress=progress, classify_now=False, mapping=None, columns=columns
+        )
+    for start in range(0, len(created), 1000):
+        transaction.on_commit(partial(classify_feedback_task.delay, created[start : start + 1000]), robust=True)
+    report.created, report.errors = len(created), errors
+    report.existing = report.rows - len(created) - len({error["row"] for error in errors})
+    if progress:
+        progress(report.rows, report.rows, len(errors))
     return report
