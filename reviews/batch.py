@@ -72,6 +72,7 @@ def build(item: dict, index: int, errors: dict, *, source: str, platform: str = 
         scale_min=low,
         scale_max=high,
         score=score,
+        normalized_score=round((score - low) / (high - low), 4) if high > low else 0.0,
         segment=segment,
         segment_reason=reason,
         comment=comment,

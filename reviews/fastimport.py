@@ -25,6 +25,7 @@ COLUMNS = [
     "scale_min",
     "scale_max",
     "score",
+    "normalized_score",
     "segment",
     "segment_reason",
     "comment",
@@ -40,7 +41,8 @@ COLUMNS = [
 STAGING = """
 CREATE TEMP TABLE import_staging (
     source varchar(10), external_id varchar(200), kind varchar(8), scale_min smallint, scale_max smallint,
-    score smallint, segment varchar(10), segment_reason varchar(200), comment text, comment_hash varchar(64),
+    score smallint, normalized_score double precision, segment varchar(10), segment_reason varchar(200),
+    comment text, comment_hash varchar(64),
     language varchar(10),
     platform varchar(50), author_name varchar(200), review_url varchar(500), product_ref varchar(200),
     received_at timestamptz, explanation jsonb
@@ -98,6 +100,7 @@ def stage_rows(items: list[dict], *, platform: str, first_row: int, errors: list
             low,
             high,
             score,
+            round((score - low) / (high - low), 4),
             segment,
             reason,
             comment,
@@ -190,7 +193,7 @@ def copy_csv(text: str, columns: dict[int, str], width: int, *, platform: str) -
             f"""
             INSERT INTO reviews_feedback ({", ".join(COLUMNS)}, sentiment_label, tone, churn_intent, is_suspicious,
                 suspicion_score, lifecycle_stage, created_at, updated_at)
-            SELECT 'import', %(platform)s || ':' || {col("external_id")}, 'star', 1, 5, s,
+            SELECT 'import', %(platform)s || ':' || {col("external_id")}, 'star', 1, 5, s, (s - 1) / 4.0,
                 CASE WHEN s <= %(d)s THEN 'detractor' WHEN s <= %(p)s THEN 'passive' ELSE 'promoter' END,
                 'star ' || s || '/5: detractor ≤%(d)s, passive ≤%(p)s',
                 left(coalesce({col("comment")}, ''), 10000),

@@ -20,6 +20,7 @@ def classify(feedback: Feedback) -> list[str]:
     feedback.segment, feedback.segment_reason = segment_for(
         feedback.kind, feedback.score, feedback.scale_max, thresholds.current()
     )
+    feedback.normalized_score = normalized(feedback.score, feedback.scale_min, feedback.scale_max)
     fallback = feedback.contact.language if feedback.contact else ""
     feedback.language = detect_language(feedback.comment, fallback=fallback)
     feedback.lifecycle_stage = lifecycle_stage(feedback.contact, feedback.received_at)
@@ -30,6 +31,10 @@ def classify(feedback: Feedback) -> list[str]:
     feedback.explanation = {"segment": feedback.segment_reason, **labels.explanation, **given}
     feedback.classified_at = timezone.now()
     return labels.topics
+
+
+def normalized(score: int, low: int, high: int) -> float:
+    return round((score - low) / (high - low), 4) if high > low else 0.0
 
 
 def lifecycle_stage(contact, when) -> str:

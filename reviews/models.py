@@ -73,6 +73,9 @@ class Feedback(models.Model):
     scale_min = models.PositiveSmallIntegerField()
     scale_max = models.PositiveSmallIntegerField()
     score = models.PositiveSmallIntegerField()
+    normalized_score = models.FloatField(
+        null=True, blank=True, help_text=_("The score on 0..1 whatever the scale, to compare kinds.")
+    )
     segment = models.CharField(max_length=10, choices=Segment.choices)
     segment_reason = models.CharField(max_length=200, blank=True)
     comment = models.TextField(blank=True)

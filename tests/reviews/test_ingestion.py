@@ -188,3 +188,8 @@ def test_a_page_import_runs_in_the_background_with_progress_and_an_error_report(
     assert report.startswith("\ufeffrow,field,reason") and "4,score,9 is outside 1..5" in report
     bad = client.post("/reports/imports/", {"file": SimpleUploadedFile("x.pdf", b"%PDF"), "platform": "tmall"})
     assert bad.status_code == 400 and "Upload a .csv or .xlsx file." in bad.content.decode()
+
+
+def test_every_feedback_keeps_a_normalised_score(client):
+    import_reviews(b"id,rating\nn1,4\n", "r.csv", platform="shop", classify_now=True)
+    assert Feedback.objects.get(external_id="shop:n1").normalized_score == 0.75
