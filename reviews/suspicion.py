@@ -38,14 +38,15 @@ def assess(feedback: Feedback) -> tuple[bool, float, dict]:
         reasons["off_platform_contact"] = f"asks to move contact off-platform: {found.group(0)!r}"
     feedback.comment_hash = text_hash(feedback.comment)
     if feedback.comment_hash:
-        # Stop at a few: one other author is already the signal, and common texts must stay cheap.
-        others = len(
+        # Look at a few rows only: one other author is already the signal, and common texts must stay cheap.
+        sample = (
             Feedback.objects.filter(source=Source.IMPORT, comment_hash=feedback.comment_hash)
             .exclude(pk=feedback.pk)
             .exclude(author_name=feedback.author_name)
-            .values_list("author_name", flat=True)
-            .distinct()[:3]
+            .order_by()
+            .values_list("author_name", flat=True)[:20]
         )
+        others = len(set(sample))
         if others:
             reasons["same_text_other_authors"] = f"the same text from {others} other author(s)"
     if feedback.product_ref and feedback.segment == Segment.DETRACTOR:
