@@ -175,7 +175,8 @@ class FeedbackApi(generics.ListAPIView):
         items = request.data if isinstance(request.data, list) else [request.data]
         if not items or len(items) > batch.MAX_BATCH or not all(isinstance(item, dict) for item in items):
             raise serializers.ValidationError({"items": [f"send one item or a list of 1 to {batch.MAX_BATCH} items"]})
-        result = batch.ingest_batch(items, source=Source.API)
+        # Stored at once with their segments; the text is read in the background, like an import's.
+        result = batch.ingest_batch(items, source=Source.API, classify_now=False)
         body = {
             "created": len(result.created),
             "already_known": result.existing,

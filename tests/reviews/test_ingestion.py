@@ -23,14 +23,15 @@ def api_client(client):
     return client
 
 
-def test_a_batch_is_stored_once_with_errors_per_item(client):
+def test_a_batch_is_stored_once_with_errors_per_item(client, django_capture_on_commit_callbacks):
     ContactFactory(email="ada@example.com")
     items = [
         {"external_id": "o-1", "kind": "nps", "score": 2, "comment": "Parcel lost", "contact_email": "ada@example.com"},
         {"external_id": "o-2", "kind": "csat", "score": 5},
         {"kind": "nps", "score": 11},
     ]
-    response = api_client(client).post("/api/v1/feedback/", items, content_type="application/json")
+    with django_capture_on_commit_callbacks(execute=True):  # the background classification, eagerly
+        response = api_client(client).post("/api/v1/feedback/", items, content_type="application/json")
     assert response.status_code == 207
     body = response.json()
     assert body["created"] == 2
@@ -47,12 +48,13 @@ def test_a_batch_is_stored_once_with_errors_per_item(client):
     assert Case.objects.filter(feedback=lost).exists()  # announced to followup like any answer
 
 
-def test_the_list_shows_labels_and_why(client):
-    api_client(client).post(
-        "/api/v1/feedback/",
-        {"external_id": "z", "kind": "star", "score": 1, "comment": "The refund never arrived"},
-        content_type="application/json",
-    )
+def test_the_list_shows_labels_and_why(client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        api_client(client).post(
+            "/api/v1/feedback/",
+            {"external_id": "z", "kind": "star", "score": 1, "comment": "The refund never arrived"},
+            content_type="application/json",
+        )
     item = client.get("/api/v1/feedback/?segment=detractor&topic=refunds").json()["results"][0]
     assert "refunds" in item["topics"] and item["sentiment_label"] == "negative"
     assert "never arrived" in item["explanation"]["sentiment"]["phrases"]
