@@ -175,6 +175,7 @@ SPECTACULAR_SETTINGS = {
         "InvitationStatusEnum": "surveys.models.InvitationStatus",
         "SurveyKindEnum": "surveys.models.SurveyKind",
         "EventKindEnum": "followup.models.EventKind",
+        "LanguageEnum": "django.conf.settings.LANGUAGES",
     },
 }
 
@@ -254,3 +255,7 @@ LOGGING = {
 
 # Reports: points with fewer answers than this are marked as too small to read.
 REPORT_MIN_N = env.int("REPORT_MIN_N", default=30)
+
+# Surveys: a contact is asked at most once in this many days, across all surveys
+# (a survey may override it; 0 never throttles).
+SURVEY_THROTTLE_DAYS = env.int("SURVEY_THROTTLE_DAYS", default=30)

@@ -5,13 +5,14 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from followup.api import CaseViewSet, LoopMetricsApi
-from surveys.api import SurveyViewSet
+from surveys.api import ContactViewSet, InvitationApi, SurveyViewSet
 
 from . import views
 
 router = DefaultRouter()
 router.register("surveys", SurveyViewSet, basename="survey")
 router.register("cases", CaseViewSet, basename="case")
+router.register("contacts", ContactViewSet, basename="contact")
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -25,6 +26,7 @@ urlpatterns = [
     path("anymail/", include("anymail.urls")),  # provider webhooks, inbound customer replies
     path("api/v1/", include(router.urls)),
     path("api/v1/metrics/loop/", LoopMetricsApi.as_view(), name="api-loop-metrics"),
+    path("api/v1/surveys/<int:pk>/invitations/", InvitationApi.as_view(), name="api-invitations"),
     path("api/v1/", include("reviews.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

@@ -1,6 +1,21 @@
-from rest_framework import permissions, serializers, viewsets
+"""Surveys, contacts and invitations for integrations (list, create, update, archive)."""
 
-from .models import Survey
+from django.conf import settings
+from django.db import transaction
+from drf_spectacular.utils import extend_schema
+from rest_framework import decorators, permissions, serializers, status, viewsets
+from rest_framework.generics import get_object_or_404
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from . import services
+from .models import Contact, Invitation, Survey, SurveyStatus
+
+
+class ModelPermissions(permissions.DjangoModelPermissions):
+    """Reading needs the view permission too (DRF's default lets any user read)."""
+
+    perms_map = {**permissions.DjangoModelPermissions.perms_map, "GET": ["%(app_label)s.view_%(model_name)s"]}
 
 
 class SurveySerializer(serializers.ModelSerializer):
@@ -13,21 +28,121 @@ class SurveySerializer(serializers.ModelSerializer):
             "scale_min",
             "scale_max",
             "question",
+            "comment_question",
             "status",
             "default_language",
+            "link_lifetime_days",
+            "throttle_days",
             "created_at",
         ]
+        read_only_fields = ["created_at"]
+
+    def validate(self, data):
+        low, high = data.get("scale_min", 0), data.get("scale_max", 10)
+        if self.instance is None and low >= high:
+            raise serializers.ValidationError({"scale_max": "must be above scale_min"})
+        return data
 
 
-class CanViewSurveys(permissions.BasePermission):
-    def has_permission(self, request, view):
-        return request.user.has_perm("surveys.view_survey")
-
-
-class SurveyViewSet(viewsets.ReadOnlyModelViewSet):
-    """Surveys, for integrations that send invitations."""
+class SurveyViewSet(viewsets.ModelViewSet):
+    """Surveys. `POST /api/v1/surveys/<id>/archive/` archives one (nothing is deleted)."""
 
     queryset = Survey.objects.all()
     serializer_class = SurveySerializer
-    permission_classes = [permissions.IsAuthenticated, CanViewSurveys]
+    permission_classes = [permissions.IsAuthenticated, ModelPermissions]
     filterset_fields = ["kind", "status"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    @extend_schema(request=None, responses=SurveySerializer)
+    @decorators.action(detail=True, methods=["post"])
+    def archive(self, request, pk=None):
+        survey = self.get_object()
+        survey.status = SurveyStatus.ARCHIVED
+        survey.save(update_fields=["status"])
+        return Response(self.get_serializer(survey).data)
+
+
+class ContactSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Contact
+        fields = ["id", "email", "name", "external_id", "language", "customer_since", "attributes", "created_at"]
+        read_only_fields = ["created_at"]
+        validators = []  # upsert: an existing email or external id updates that contact
+        extra_kwargs = {"external_id": {"validators": []}, "email": {"validators": []}}
+
+    def validate(self, data):
+        if self.instance is not None:  # an update must not take another contact's email or id
+            others = Contact.objects.exclude(pk=self.instance.pk)
+            if data.get("email") and others.filter(email__iexact=data["email"]).exists():
+                raise serializers.ValidationError({"email": ["another contact has this email"]})
+            if data.get("external_id") and others.filter(external_id=data["external_id"]).exists():
+                raise serializers.ValidationError({"external_id": ["another contact has this external id"]})
+        return data
+
+    def create(self, validated):
+        contact, _ = services.upsert_contact(**validated)
+        return contact
+
+
+class ContactViewSet(viewsets.ModelViewSet):
+    """Contacts; `POST` upserts by external id, else by email."""
+
+    queryset = Contact.objects.all()
+    serializer_class = ContactSerializer
+    permission_classes = [permissions.IsAuthenticated, ModelPermissions]
+    filterset_fields = ["language", "external_id", "email"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+
+class InvitationInput(serializers.Serializer):
+    email = serializers.EmailField()
+    name = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False)
+    external_id = serializers.CharField(required=False, max_length=100)
+    attributes = serializers.DictField(required=False)
+    idempotency_key = serializers.CharField(required=False, max_length=200)
+    exempt_reason = serializers.ChoiceField(choices=["", "transactional"], required=False, default="")
+
+
+class InvitationOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Invitation
+        fields = ["id", "survey", "contact", "status", "skip_reason", "exempt_reason", "idempotency_key", "created_at"]
+
+
+class InvitationApi(APIView):
+    """`POST /api/v1/surveys/<id>/invitations/`: survey one customer now (e.g. when their ticket is closed).
+
+    The same idempotency key returns the first invitation; a throttled or suppressed contact gets a
+    `skipped` invitation with the reason, never a silent drop.
+    """
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(request=InvitationInput, responses={201: InvitationOutput, 200: InvitationOutput})
+    def post(self, request, pk):
+        if not request.user.has_perm("surveys.add_invitation"):
+            raise permissions.exceptions.PermissionDenied
+        survey = get_object_or_404(Survey, pk=pk)
+        if survey.status != SurveyStatus.ACTIVE:
+            raise serializers.ValidationError({"survey": [f"the survey is {survey.status}, not active"]})
+        data = InvitationInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = data.validated_data
+        with transaction.atomic():
+            contact, _ = services.upsert_contact(
+                email=fields["email"],
+                name=fields.get("name", ""),
+                language=fields.get("language"),
+                external_id=fields.get("external_id"),
+                attributes=fields.get("attributes"),
+            )
+            known = survey.invitations.filter(idempotency_key=fields.get("idempotency_key") or None).first()
+            invitation = known or services.invite_contact(
+                survey=survey,
+                contact=contact,
+                idempotency_key=fields.get("idempotency_key") or None,
+                exempt_reason=fields["exempt_reason"],
+            )
+        code = status.HTTP_200_OK if known else status.HTTP_201_CREATED
+        return Response(InvitationOutput(invitation).data, status=code)

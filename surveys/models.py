@@ -42,6 +42,9 @@ class Survey(models.Model):
     status = models.CharField(max_length=10, choices=SurveyStatus.choices, default=SurveyStatus.DRAFT)
     default_language = models.CharField(max_length=10, choices=settings.LANGUAGES, default="en")
     link_lifetime_days = models.PositiveSmallIntegerField(default=30, help_text=_("Days an emailed link stays valid."))
+    throttle_days = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text=_("Ask a contact at most once in this many days; empty: the default (30).")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -86,6 +89,7 @@ class InvitationStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")
+    SKIPPED = "skipped", _("Skipped")
 
 
 class Invitation(models.Model):
@@ -99,6 +103,7 @@ class Invitation(models.Model):
         max_length=50, blank=True, help_text=_("Why the 30-day throttle does not apply (recovery, transactional).")
     )
     status = models.CharField(max_length=10, choices=InvitationStatus.choices, default=InvitationStatus.QUEUED)
+    skip_reason = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)

@@ -3,6 +3,7 @@
 from datetime import timedelta
 from functools import partial
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -12,7 +13,7 @@ from feedback_platform.emails import build_message
 
 from . import tokens
 from .emails import render_invitation
-from .models import Answer, Contact, Invitation, InvitationStatus, Survey, SurveyStatus
+from .models import Answer, Contact, Invitation, InvitationStatus, Suppression, Survey, SurveyStatus
 from .signals import answer_recorded
 
 #: How long a customer may change an answer they gave.
@@ -52,13 +53,42 @@ def invite_contact(
         existing = Invitation.objects.filter(survey=survey, idempotency_key=idempotency_key).first()
         if existing:
             return existing
+    skip = skip_reason(survey=survey, contact=contact, exempt_reason=exempt_reason)
     invitation = Invitation.objects.create(
-        survey=survey, contact=contact, idempotency_key=idempotency_key, exempt_reason=exempt_reason or ""
+        survey=survey,
+        contact=contact,
+        idempotency_key=idempotency_key,
+        exempt_reason=exempt_reason or "",
+        status=InvitationStatus.SKIPPED if skip else InvitationStatus.QUEUED,
+        skip_reason=skip,
     )
-    from .tasks import send_invitation_task
+    if not skip:
+        from .tasks import send_invitation_task
 
-    transaction.on_commit(partial(send_invitation_task.delay, invitation.pk), robust=True)
+        transaction.on_commit(partial(send_invitation_task.delay, invitation.pk), robust=True)
     return invitation
+
+
+def skip_reason(*, survey: Survey, contact: Contact, exempt_reason: str = "") -> str:
+    """Why this contact must not be asked now ("" when they may be): suppressed, or asked too recently.
+
+    A named exemption (a transactional survey, the recovery re-survey) lifts the throttle, never the suppression.
+    """
+    suppressed = Suppression.objects.filter(email__iexact=contact.email).first()
+    if suppressed:
+        return f"suppressed: {suppressed.reason}"
+    days = survey.throttle_days if survey.throttle_days is not None else settings.SURVEY_THROTTLE_DAYS
+    if exempt_reason or not days:
+        return ""
+    recent = (
+        Invitation.objects.filter(contact=contact, status__in=[InvitationStatus.SENT, InvitationStatus.QUEUED])
+        .filter(created_at__gte=timezone.now() - timedelta(days=days))
+        .order_by("-created_at")
+        .first()
+    )
+    if recent:
+        return f"throttled: asked on {recent.created_at:%Y-%m-%d}, at most once per {days} days"
+    return ""
 
 
 @transaction.atomic
@@ -135,3 +165,31 @@ def record_answer(*, invitation: Invitation, score, comment: str = "") -> Answer
         raise ValidationError({"score": _("This link was just answered. Please reload the page.")}) from None
     answer_recorded.send(sender=Answer, answer=answer, created=created)
     return answer
+
+
+@transaction.atomic
+def upsert_contact(
+    *,
+    email: str,
+    name: str = "",
+    language: str | None = None,
+    external_id: str | None = None,
+    attributes: dict | None = None,
+    customer_since=None,
+) -> tuple[Contact, bool]:
+    """Find the contact by external id, else by email (any case); create or update it: (contact, created)."""
+    contact = None
+    if external_id:
+        contact = Contact.objects.select_for_update().filter(external_id=external_id).first()
+    if contact is None:
+        contact = Contact.objects.select_for_update().filter(email__iexact=email.strip()).first()
+    created = contact is None
+    contact = contact or Contact(email=email.strip())
+    contact.email = email.strip()
+    contact.name = name or contact.name
+    contact.language = language or contact.language
+    contact.external_id = external_id or contact.external_id
+    contact.customer_since = customer_since or contact.customer_since
+    contact.attributes = {**(contact.attributes or {}), **(attributes or {})}
+    contact.save()
+    return contact, created

@@ -1,0 +1,99 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from surveys import services
+from surveys.models import Contact, Invitation, InvitationStatus, Suppression, SurveyStatus
+from tests.factories import ContactFactory, SurveyFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_contact_is_asked_at_most_once_in_30_days_across_surveys():
+    contact = ContactFactory()
+    first = services.invite_contact(survey=SurveyFactory(), contact=contact)
+    second = services.invite_contact(survey=SurveyFactory(), contact=contact)
+    assert first.status == InvitationStatus.QUEUED
+    assert second.status == InvitationStatus.SKIPPED
+    assert "at most once per 30 days" in second.skip_reason
+    Invitation.objects.filter(pk=first.pk).update(created_at=timezone.now() - timedelta(days=31))
+    assert services.invite_contact(survey=SurveyFactory(), contact=contact).status == InvitationStatus.QUEUED
+
+
+def test_a_survey_overrides_the_throttle_and_exemptions_lift_it():
+    contact = ContactFactory()
+    services.invite_contact(survey=SurveyFactory(), contact=contact)
+    assert services.invite_contact(survey=SurveyFactory(throttle_days=0), contact=contact).status == "queued"
+    recovery = services.invite_contact(survey=SurveyFactory(), contact=contact, exempt_reason="recovery")
+    assert recovery.status == InvitationStatus.QUEUED and recovery.exempt_reason == "recovery"
+
+
+def test_a_suppressed_contact_is_skipped_even_when_exempt():
+    contact = ContactFactory(email="gone@example.com")
+    Suppression.objects.create(email="GONE@example.com", reason="unsubscribed")
+    skipped = services.invite_contact(survey=SurveyFactory(), contact=contact, exempt_reason="transactional")
+    assert (skipped.status, skipped.skip_reason) == (InvitationStatus.SKIPPED, "suppressed: unsubscribed")
+
+
+def test_surveys_and_contacts_through_the_api(client, manager, agent):
+    client.force_login(manager)
+    created = client.post("/api/v1/surveys/", {"name": "Onboarding", "kind": "csat", "scale_min": 1, "scale_max": 5})
+    assert created.status_code == 201
+    survey_id = created.json()["id"]
+    assert (
+        client.patch(f"/api/v1/surveys/{survey_id}/", {"status": "active"}, content_type="application/json").json()[
+            "status"
+        ]
+        == "active"
+    )
+    assert client.post(f"/api/v1/surveys/{survey_id}/archive/").json()["status"] == "archived"
+    bad = client.post("/api/v1/surveys/", {"name": "Broken", "scale_min": 5, "scale_max": 1})
+    assert bad.status_code == 400 and "scale_max" in bad.json()
+    first = client.post("/api/v1/contacts/", {"email": "Ada@Example.com", "name": "Ada", "external_id": "c-1"})
+    again = client.post(
+        "/api/v1/contacts/",
+        {"email": "ada@example.com", "name": "Ada L.", "external_id": "c-1"},
+        content_type="application/json",
+    )
+    assert first.status_code == again.status_code == 201 and first.json()["id"] == again.json()["id"]
+    assert Contact.objects.get().name == "Ada L."
+    other = Contact.objects.create(email="bob@example.com")
+    clash = client.patch(f"/api/v1/contacts/{other.pk}/", {"email": "ADA@example.com"}, content_type="application/json")
+    assert clash.status_code == 400 and clash.json() == {"email": ["another contact has this email"]}
+    client.force_login(agent)
+    assert client.post("/api/v1/surveys/", {"name": "x"}).status_code == 403
+    assert client.get("/api/v1/contacts/").status_code == 200
+
+
+def test_survey_a_customer_when_their_ticket_closes(client, manager, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    survey = SurveyFactory(status=SurveyStatus.ACTIVE)
+    client.force_login(manager)
+    body = {
+        "email": "lin@example.com",
+        "name": "Lin",
+        "language": "zh-hans",
+        "idempotency_key": "ticket-42",
+        "attributes": {"plan": "pro"},
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/api/v1/surveys/{survey.pk}/invitations/", body, content_type="application/json")
+    assert response.status_code == 201 and response.json()["status"] == "queued"
+    repeat = client.post(f"/api/v1/surveys/{survey.pk}/invitations/", body, content_type="application/json")
+    assert repeat.status_code == 200 and repeat.json()["id"] == response.json()["id"]
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["lin@example.com"]
+    assert Contact.objects.get(email="lin@example.com").attributes == {"plan": "pro"}
+    other = client.post(
+        f"/api/v1/surveys/{survey.pk}/invitations/",
+        {**body, "idempotency_key": "ticket-43"},
+        content_type="application/json",
+    )
+    assert other.json()["status"] == "skipped" and "throttled" in other.json()["skip_reason"]
+    paused = SurveyFactory(status=SurveyStatus.PAUSED)
+    refused = client.post(f"/api/v1/surveys/{paused.pk}/invitations/", body, content_type="application/json")
+    assert refused.status_code == 400 and "paused" in refused.json()["survey"][0]
+    assert client.post(
+        f"/api/v1/surveys/{survey.pk}/invitations/", {"email": "nope"}, content_type="application/json"
+    ).json() == {"email": ["Enter a valid email address."]}
