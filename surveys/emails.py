@@ -1,16 +1,30 @@
 """The survey invitation email: the question and one button per score."""
 
 from django.conf import settings
+from django.core import signing
 from django.urls import reverse
 
 from feedback_platform.emails import RenderedEmail, render_email
 
 from .models import Invitation
 
+UNSUBSCRIBE_SALT = "surveys.unsubscribe"
+
 
 def answer_url(token: str, score: int | None = None) -> str:
     url = settings.SITE_URL + reverse("surveys:answer", args=[token])
     return url if score is None else f"{url}?score={score}"
+
+
+def unsubscribe_url(contact) -> str:
+    """A link that unsubscribes this contact: signed, so it cannot be guessed or changed, and needs no login."""
+    token = signing.dumps(contact.pk, salt=UNSUBSCRIBE_SALT)
+    return settings.SITE_URL + reverse("surveys:unsubscribe", args=[token])
+
+
+def unsubscribe_headers(contact) -> dict:
+    """RFC 8058 one-click unsubscribe: mail clients POST to the link without cookies."""
+    return {"List-Unsubscribe": f"<{unsubscribe_url(contact)}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 
 
 def render_invitation(invitation: Invitation, token: str) -> RenderedEmail:
@@ -21,6 +35,7 @@ def render_invitation(invitation: Invitation, token: str) -> RenderedEmail:
         "buttons": [(score, answer_url(token, score)) for score in survey.scores],
         "answer_url": answer_url(token),
         "low_label": survey.scale_min,
+        "unsubscribe_url": unsubscribe_url(contact),
         "high_label": survey.scale_max,
     }
     return render_email("survey_invitation", context, language=contact.language or survey.default_language)

@@ -4,6 +4,7 @@ from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -12,8 +13,17 @@ from django.utils.translation import gettext as _
 from feedback_platform.emails import build_message
 
 from . import tokens
-from .emails import render_invitation
-from .models import Answer, Contact, Invitation, InvitationStatus, Suppression, Survey, SurveyStatus
+from .emails import UNSUBSCRIBE_SALT, render_invitation, unsubscribe_headers
+from .models import (
+    Answer,
+    Contact,
+    Invitation,
+    InvitationStatus,
+    Suppression,
+    SuppressionReason,
+    Survey,
+    SurveyStatus,
+)
 from .signals import answer_recorded
 
 #: How long a customer may change an answer they gave.
@@ -105,7 +115,11 @@ def send_invitation(*, invitation_id: int) -> bool:
         return False
     token, invitation.token_hash = tokens.new_token()
     invitation.start_clock()
-    message = build_message(render_invitation(invitation, token), to=invitation.contact.email)
+    message = build_message(
+        render_invitation(invitation, token),
+        to=invitation.contact.email,
+        headers=unsubscribe_headers(invitation.contact),
+    )
     message.send()
     invitation.status = InvitationStatus.SENT
     invitation.save(update_fields=["token_hash", "sent_at", "expires_at", "status"])
@@ -193,3 +207,17 @@ def upsert_contact(
     contact.attributes = {**(contact.attributes or {}), **(attributes or {})}
     contact.save()
     return contact, created
+
+
+def contact_for_unsubscribe(token: str) -> Contact | None:
+    try:
+        return Contact.objects.filter(pk=signing.loads(token, salt=UNSUBSCRIBE_SALT)).first()
+    except signing.BadSignature:
+        return None
+
+
+@transaction.atomic
+def unsubscribe(*, contact: Contact) -> Suppression:
+    """Put the contact's address on the suppression list (once); every later send skips it."""
+    existing = Suppression.objects.filter(email__iexact=contact.email).first()
+    return existing or Suppression.objects.create(email=contact.email, reason=SuppressionReason.UNSUBSCRIBED)

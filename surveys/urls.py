@@ -5,4 +5,5 @@ from . import views
 app_name = "surveys"
 urlpatterns = [
     path("s/<str:token>/", views.answer, name="answer"),
+    path("u/<str:token>/", views.unsubscribe, name="unsubscribe"),
 ]

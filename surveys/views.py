@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.shortcuts import render
 from django.utils import translation
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from . import services
@@ -56,3 +57,18 @@ def answer(request, token):
         "previous": previous,
     }
     return render(request, "surveys/answer.html", context, status=status)
+
+
+@csrf_exempt  # RFC 8058: the mail client's one-click POST carries no cookie; the signed token authorises it
+@require_http_methods(["GET", "HEAD", "POST"])
+def unsubscribe(request, token):
+    """A GET shows a confirm button (link scanners open every link); a POST unsubscribes."""
+    contact = services.contact_for_unsubscribe(token)
+    if contact is None:
+        return render(request, "surveys/link_unknown.html", status=404)
+    translation.activate(contact.language or "en")
+    request.LANGUAGE_CODE = translation.get_language()
+    if request.method == "POST":
+        services.unsubscribe(contact=contact)
+        return render(request, "surveys/unsubscribed.html", {"contact": contact})
+    return render(request, "surveys/unsubscribe_confirm.html", {"contact": contact})

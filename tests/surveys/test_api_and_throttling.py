@@ -97,3 +97,30 @@ def test_survey_a_customer_when_their_ticket_closes(client, manager, django_capt
     assert client.post(
         f"/api/v1/surveys/{survey.pk}/invitations/", {"email": "nope"}, content_type="application/json"
     ).json() == {"email": ["Enter a valid email address."]}
+
+
+def test_the_email_carries_one_click_unsubscribe_and_a_get_changes_nothing(client):
+    import re
+
+    from django.core import mail
+    from django.test import Client
+
+    contact = ContactFactory(email="mei@example.com", language="ja")
+    invitation = Invitation.objects.create(survey=SurveyFactory(), contact=contact)
+    services.send_invitation(invitation_id=invitation.pk)
+    message = mail.outbox[0].message()
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    url = re.match(r"<https?://[^/]+(/u/[^>]+/)>", message["List-Unsubscribe"]).group(1)
+    assert url in mail.outbox[0].body
+    for _ in range(3):  # a mail scanner opening the link
+        page = client.get(url)
+        assert page.status_code == 200 and client.head(url).status_code == 200
+    assert not Suppression.objects.exists()
+    assert 'lang="ja"' in page.content.decode()
+    one_click = Client(enforce_csrf_checks=True)  # no cookie, no CSRF token: as a mail client posts
+    assert one_click.post(url, {"List-Unsubscribe": "One-Click"}).status_code == 200
+    assert one_click.post(url).status_code == 200  # twice is harmless
+    assert Suppression.objects.get().email == "mei@example.com"
+    skipped = services.invite_contact(survey=SurveyFactory(), contact=contact, exempt_reason="transactional")
+    assert skipped.status == InvitationStatus.SKIPPED
+    assert client.get("/u/forged-token/").status_code == 404
