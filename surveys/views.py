@@ -3,11 +3,20 @@
 from django.core.exceptions import ValidationError
 from django.shortcuts import render
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from . import services
 from .forms import AnswerForm
+
+# The words at both ends of each kind's scale, in the customer's language.
+SCALE_ENDS = {
+    "nps": (_("Not likely"), _("Very likely")),
+    "csat": (_("Very unsatisfied"), _("Very satisfied")),
+    "ces": (_("Strongly disagree"), _("Strongly agree")),
+    "star": (_("Poor"), _("Excellent")),
+}
 
 
 def _speak_customers_language(request, invitation):
@@ -50,11 +59,14 @@ def answer(request, token):
         form = AnswerForm(initial=initial)
         status = 200
     chosen = form["score"].value()
+    low, high = SCALE_ENDS.get(survey.kind, SCALE_ENDS["nps"])
     context = {
         "survey": survey,
         "form": form,
         "chosen": str(chosen) if chosen is not None else "",
         "previous": previous,
+        "low_label": low,
+        "high_label": high,
     }
     return render(request, "surveys/answer.html", context, status=status)
 

@@ -104,3 +104,22 @@ def test_the_page_speaks_the_customers_language(client):
     page = client.get(answer_url(token)).content.decode()
     assert 'lang="zh-hans"' in page
     assert "发送" in page  # the Send button
+
+
+@pytest.mark.parametrize(
+    ("kind", "low", "high", "scores", "ends"),
+    [
+        ("nps", 0, 10, 11, "Not likely"),
+        ("csat", 1, 5, 5, "Very satisfied"),
+        ("ces", 1, 7, 7, "Strongly agree"),
+        ("star", 1, 5, 5, "Excellent"),
+    ],
+)
+def test_each_kind_has_its_scale_and_refuses_a_score_outside_it(client, kind, low, high, scores, ends):
+    invitation, token = sent_invitation(survey=SurveyFactory(kind=kind, scale_min=low, scale_max=high))
+    page = client.get(answer_url(token)).content.decode()
+    assert page.count('type="radio" name="score"') == scores and ends in page
+    assert client.post(answer_url(token), {"score": high + 1}).status_code == 400
+    assert client.post(answer_url(token), {"score": low - 1}).status_code == 400
+    assert client.post(answer_url(token), {"score": high}).status_code == 200
+    assert Feedback.objects.get().kind == kind
