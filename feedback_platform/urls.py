@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from followup.api import CaseViewSet, LoopMetricsApi
-from surveys.api import ContactViewSet, InvitationApi, SurveyViewSet
+from surveys.api import ContactImportApi, ContactViewSet, InvitationApi, SurveyViewSet
 
 from . import views
 
@@ -24,6 +24,7 @@ urlpatterns = [
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("anymail/", include("anymail.urls")),  # provider webhooks, inbound customer replies
+    path("api/v1/contacts/import/", ContactImportApi.as_view(), name="api-contacts-import"),
     path("api/v1/", include(router.urls)),
     path("api/v1/metrics/loop/", LoopMetricsApi.as_view(), name="api-loop-metrics"),
     path("api/v1/surveys/<int:pk>/invitations/", InvitationApi.as_view(), name="api-invitations"),

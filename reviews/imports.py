@@ -1,13 +1,11 @@
 """Reading review files: CSV (UTF-8 with or without BOM, GB18030, Shift_JIS) and XLSX, with a column mapping."""
 
-import csv
-import io
-import re
 from dataclasses import dataclass, field
 from functools import partial
 
 from django.db import DatabaseError, connection, transaction
-from openpyxl import load_workbook
+
+from feedback_platform.textfiles import UnreadableFile, decode, read_table
 
 from . import batch, fastimport
 from .models import Source
@@ -28,11 +26,6 @@ DEFAULT_MAPPING = {
     "kind": ["kind"],
     "scale_max": ["scale_max"],
 }
-_KANA = re.compile(r"[\u3040-\u30ff]")
-
-
-class UnreadableFile(Exception):
-    """The file is neither readable CSV in a known encoding nor XLSX; the message says what to do."""
 
 
 @dataclass
@@ -43,44 +36,6 @@ class ImportReport:
     errors: list[dict] = field(default_factory=list)  # {"row": n, "field": f, "reason": r}
     encoding: str = ""
     unknown_columns: list[str] = field(default_factory=list)
-
-
-def decode(data: bytes) -> tuple[str, str]:
-    """The text of a CSV file and its encoding: UTF-8 (BOM or not), else Shift_JIS or GB18030."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8"), "utf-8-sig"
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    candidates = {}
-    for encoding in ("shift_jis", "gb18030"):
-        try:
-            candidates[encoding] = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    # Both can decode some bytes of the other: kana in the text means it was Japanese.
-    if "shift_jis" in candidates and _KANA.search(candidates["shift_jis"]):
-        return candidates["shift_jis"], "shift_jis"
-    if "gb18030" in candidates:
-        return candidates["gb18030"], "gb18030"
-    if candidates:
-        return next(iter(candidates.items()))[::-1]
-    raise UnreadableFile("Save the file as UTF-8 (or GB18030 / Shift_JIS) CSV, or as XLSX.")
-
-
-def read_table(data: bytes, filename: str) -> tuple[list[str], list[list], str]:
-    """Header, rows and encoding of a CSV or XLSX file."""
-    if filename.lower().endswith(".xlsx"):
-        try:
-            sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).active
-        except Exception as error:  # openpyxl raises many kinds for a damaged file
-            raise UnreadableFile(f"This XLSX file cannot be opened ({error}).") from None
-        rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-        return [str(cell or "").strip() for cell in rows[0]] if rows else [], rows[1:], "xlsx"
-    text, encoding = decode(data)
-    rows = list(csv.reader(io.StringIO(text)))
-    return [cell.strip() for cell in rows[0]] if rows else [], rows[1:], encoding
 
 
 def map_columns(header: list[str], mapping: dict | None = None) -> tuple[dict[int, str], list[str]]:

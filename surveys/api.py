@@ -1,14 +1,21 @@
 """Surveys, contacts and invitations for integrations (list, create, update, archive)."""
 
+from dataclasses import asdict
+
 from django.conf import settings
 from django.db import transaction
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import decorators, permissions, serializers, status, viewsets
 from rest_framework.generics import get_object_or_404
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from feedback_platform.textfiles import UnreadableFile
+
 from . import services
+from .contacts_import import import_contacts
 from .models import Contact, Invitation, Survey, SurveyStatus
 
 
@@ -146,3 +153,28 @@ class InvitationApi(APIView):
             )
         code = status.HTTP_200_OK if known else status.HTTP_201_CREATED
         return Response(InvitationOutput(invitation).data, status=code)
+
+
+class ContactImportApi(APIView):
+    """`POST /api/v1/contacts/import/` with a CSV or XLSX `file`: the per-row report comes back."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        request={
+            "multipart/form-data": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}
+        },
+        responses=OpenApiTypes.OBJECT,
+    )
+    def post(self, request):
+        if not request.user.has_perm("surveys.add_contact"):
+            raise permissions.exceptions.PermissionDenied
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise serializers.ValidationError({"file": ["attach a CSV or XLSX file as `file`"]})
+        try:
+            report = import_contacts(upload.read(), upload.name)
+        except UnreadableFile as error:
+            raise serializers.ValidationError({"file": [str(error)]}) from None
+        return Response(asdict(report), status=status.HTTP_200_OK)

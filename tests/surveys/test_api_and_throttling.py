@@ -124,3 +124,32 @@ def test_the_email_carries_one_click_unsubscribe_and_a_get_changes_nothing(clien
     skipped = services.invite_contact(survey=SurveyFactory(), contact=contact, exempt_reason="transactional")
     assert skipped.status == InvitationStatus.SKIPPED
     assert client.get("/u/forged-token/").status_code == 404
+
+
+def test_contacts_import_keeps_valid_rows_and_reports_the_rest(client, manager, agent):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    ContactFactory(email="old@example.com", external_id="c-9", name="Old")
+    csv_text = (
+        "email,name,external_id,language,plan,favourite colour\n"
+        "wang@example.com,王芳,c-1,zh-hans,pro,red\n"
+        "not-an-email,Bad,c-2,en,,\n"
+        "WANG@example.com,Dup,c-3,zh-hans,,\n"
+        "new@example.com,新名前,c-9,ja,business,\n"
+    )
+    client.force_login(agent)
+    upload = SimpleUploadedFile("contacts.csv", csv_text.encode("gb18030"))
+    assert client.post("/api/v1/contacts/import/", {"file": upload}).status_code == 403
+    client.force_login(manager)
+    upload = SimpleUploadedFile("contacts.csv", csv_text.encode("gb18030"))
+    report = client.post("/api/v1/contacts/import/", {"file": upload}).json()
+    assert (report["rows"], report["created"], report["updated"], report["encoding"]) == (4, 1, 1, "gb18030")
+    assert report["errors"] == [
+        {"row": 1, "field": "favourite colour", "reason": "unknown column, not imported"},
+        {"row": 3, "field": "email", "reason": "not an email address: 'not-an-email'"},
+        {"row": 4, "field": "email", "reason": "duplicate of row 2"},
+    ]
+    assert Contact.objects.get(external_id="c-1").attributes == {"plan": "pro"}
+    assert Contact.objects.get(external_id="c-9").email == "new@example.com"  # upsert by external id
+    empty = client.post("/api/v1/contacts/import/", {})
+    assert empty.status_code == 400 and "attach a CSV" in empty.json()["file"][0]

@@ -1,0 +1,52 @@
+"""Reading spreadsheets people upload: CSV in UTF-8 (with or without BOM), GB18030 or Shift_JIS, and XLSX."""
+
+import csv
+import io
+import re
+
+from openpyxl import load_workbook
+
+_KANA = re.compile(r"[\u3040-\u30ff]")
+
+
+class UnreadableFile(Exception):
+    """The file is neither readable CSV in a known encoding nor XLSX; the message says what to do."""
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """The text of a CSV file and its encoding: UTF-8 (BOM or not), else Shift_JIS or GB18030."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8"), "utf-8-sig"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    candidates = {}
+    for encoding in ("shift_jis", "gb18030"):
+        try:
+            candidates[encoding] = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    # Both can decode some bytes of the other: kana in the text means it was Japanese.
+    if "shift_jis" in candidates and _KANA.search(candidates["shift_jis"]):
+        return candidates["shift_jis"], "shift_jis"
+    if "gb18030" in candidates:
+        return candidates["gb18030"], "gb18030"
+    if candidates:
+        encoding, text = next(iter(candidates.items()))
+        return text, encoding
+    raise UnreadableFile("Save the file as UTF-8 (or GB18030 / Shift_JIS) CSV, or as XLSX.")
+
+
+def read_table(data: bytes, filename: str) -> tuple[list[str], list[list], str]:
+    """Header, rows and encoding of a CSV or XLSX file."""
+    if filename.lower().endswith(".xlsx"):
+        try:
+            sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).active
+        except Exception as error:  # openpyxl raises many kinds for a damaged file
+            raise UnreadableFile(f"This XLSX file cannot be opened ({error}).") from None
+        rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+        return [str(cell or "").strip() for cell in rows[0]] if rows else [], rows[1:], "xlsx"
+    text, encoding = decode(data)
+    rows = list(csv.reader(io.StringIO(text)))
+    return [cell.strip() for cell in rows[0]] if rows else [], rows[1:], encoding
