@@ -42,6 +42,9 @@ class Survey(models.Model):
     status = models.CharField(max_length=10, choices=SurveyStatus.choices, default=SurveyStatus.DRAFT)
     default_language = models.CharField(max_length=10, choices=settings.LANGUAGES, default="en")
     link_lifetime_days = models.PositiveSmallIntegerField(default=30, help_text=_("Days an emailed link stays valid."))
+    public_slug = models.SlugField(
+        max_length=60, unique=True, null=True, blank=True, help_text=_("Opens the anonymous web link /s/w/<slug>/.")
+    )
     throttle_days = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text=_("Ask a contact at most once in this many days; empty: the default (30).")
     )

@@ -221,3 +221,17 @@ def unsubscribe(*, contact: Contact) -> Suppression:
     """Put the contact's address on the suppression list (once); every later send skips it."""
     existing = Suppression.objects.filter(email__iexact=contact.email).first()
     return existing or Suppression.objects.create(email=contact.email, reason=SuppressionReason.UNSUBSCRIBED)
+
+
+@transaction.atomic
+def record_link_answer(
+    *, survey: Survey, score, comment: str = "", language: str = "en", channel: str = "link"
+) -> Answer:
+    """An anonymous answer from the survey's web link (or the widget); announced like any other."""
+    if survey.status != SurveyStatus.ACTIVE:
+        raise ValidationError({"survey": _("This survey is not taking answers right now")})
+    answer = Answer.objects.create(
+        survey=survey, channel=channel, score=validate_score(survey, score), comment=comment.strip(), language=language
+    )
+    answer_recorded.send(sender=Answer, answer=answer, created=True)
+    return answer

@@ -1,5 +1,6 @@
 """The customer's answer page. A GET never writes: mail scanners open every link."""
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.shortcuts import render
 from django.utils import translation
@@ -9,6 +10,7 @@ from django.views.decorators.http import require_http_methods
 
 from . import services
 from .forms import AnswerForm
+from .models import Survey, SurveyStatus
 
 # The words at both ends of each kind's scale, in the customer's language.
 SCALE_ENDS = {
@@ -84,3 +86,50 @@ def unsubscribe(request, token):
         services.unsubscribe(contact=contact)
         return render(request, "surveys/unsubscribed.html", {"contact": contact})
     return render(request, "surveys/unsubscribe_confirm.html", {"contact": contact})
+
+
+LINK_ANSWERS_PER_HOUR = 20  # from one address to one survey: a person answers once or twice, a bot hundreds
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def web_link(request, slug):
+    """The survey's anonymous link: the same page and checks, a honeypot field and a per-address limit."""
+    survey = Survey.objects.filter(public_slug=slug).first()
+    if survey is None:
+        return render(request, "surveys/link_unknown.html", status=404)
+    if survey.status != SurveyStatus.ACTIVE:
+        return render(request, "surveys/survey_closed.html", status=410)
+    translation.activate(request.LANGUAGE_CODE or survey.default_language)
+    form = AnswerForm(request.POST or None)
+    if request.method == "POST":
+        if request.POST.get("website"):  # only bots fill the hidden field: thank them, keep nothing
+            return render(request, "surveys/thanks.html", {"survey": survey, "answer": None})
+        key = f"weblink:{survey.pk}:{request.META.get('REMOTE_ADDR', '')}"
+        cache.add(key, 0, timeout=3600)
+        if cache.incr(key) > LINK_ANSWERS_PER_HOUR:
+            return render(request, "surveys/too_many.html", status=429)
+        if form.is_valid():
+            try:
+                answer = services.record_link_answer(
+                    survey=survey,
+                    score=form.cleaned_data["score"],
+                    comment=form.cleaned_data["comment"],
+                    language=translation.get_language(),
+                )
+            except ValidationError as error:
+                for field, messages in error.message_dict.items():
+                    for message in messages:
+                        form.add_error(field if field in form.fields else None, message)
+            else:
+                return render(request, "surveys/thanks.html", {"survey": survey, "answer": answer})
+    low, high = SCALE_ENDS.get(survey.kind, SCALE_ENDS["nps"])
+    chosen = form["score"].value() if request.method == "POST" else request.GET.get("score", "")
+    context = {
+        "survey": survey,
+        "form": form,
+        "chosen": str(chosen or ""),
+        "low_label": low,
+        "high_label": high,
+        "honeypot": True,
+    }
+    return render(request, "surveys/answer.html", context, status=400 if request.method == "POST" else 200)

@@ -123,3 +123,35 @@ def test_each_kind_has_its_scale_and_refuses_a_score_outside_it(client, kind, lo
     assert client.post(answer_url(token), {"score": low - 1}).status_code == 400
     assert client.post(answer_url(token), {"score": high}).status_code == 200
     assert Feedback.objects.get().kind == kind
+
+
+def test_the_anonymous_web_link_records_like_any_answer(client, settings):
+    survey = SurveyFactory(public_slug="spring-nps")
+    assert client.get("/s/w/spring-nps/?score=9").status_code == 200
+    assert not Answer.objects.exists()  # a GET records nothing
+    response = client.post("/s/w/spring-nps/", {"score": 3, "comment": "Checkout is slow"})
+    assert response.status_code == 200
+    answer = Answer.objects.get()
+    assert (answer.channel, answer.invitation, answer.contact) == ("link", None, None)
+    feedback = Feedback.objects.get(answer=answer)
+    assert (feedback.source, feedback.segment) == ("link", "detractor")
+    assert client.post("/s/w/spring-nps/", {"score": 42}).status_code == 400
+    assert client.get("/s/w/no-such-link/").status_code == 404
+    survey.status = "paused"
+    survey.save()
+    assert client.get("/s/w/spring-nps/").status_code == 410
+
+
+def test_the_web_link_keeps_bots_out(client):
+    from django.core.cache import cache
+
+    from surveys.views import LINK_ANSWERS_PER_HOUR
+
+    survey = SurveyFactory(public_slug="bots")
+    cache.delete(f"weblink:{survey.pk}:127.0.0.1")  # a fresh count (the cache may be shared Redis)
+    assert client.post("/s/w/bots/", {"score": 0, "website": "http://spam"}).status_code == 200
+    assert not Answer.objects.exists()  # the honeypot was filled: thanked, nothing kept
+    for _ in range(LINK_ANSWERS_PER_HOUR):
+        assert client.post("/s/w/bots/", {"score": 8}).status_code == 200
+    assert client.post("/s/w/bots/", {"score": 8}).status_code == 429
+    assert Answer.objects.count() == LINK_ANSWERS_PER_HOUR
