@@ -61,3 +61,26 @@ def test_the_email_is_in_the_contacts_language():
     services.send_invitation(invitation_id=invitation.pk)
     assert "花子" in mail.outbox[0].body
     assert "こんにちは" in mail.outbox[0].body
+
+
+def test_a_mail_scanner_opening_every_link_three_times_records_nothing(client, django_capture_on_commit_callbacks):
+    """Outlook Safe Links, Proofpoint and antivirus GET (and HEAD) every link of every email."""
+    from reviews.models import Feedback
+    from surveys.models import Answer, Suppression
+
+    with django_capture_on_commit_callbacks(execute=True):
+        for kind, low, high in (("nps", 0, 10), ("csat", 1, 5), ("ces", 1, 7), ("star", 1, 5)):
+            services.invite_contact(
+                survey=SurveyFactory(kind=kind, scale_min=low, scale_max=high), contact=ContactFactory()
+            )
+    links = set()
+    for message in mail.outbox:
+        html = message.alternatives[0][0]
+        links |= set(re.findall(r'href="https?://[^/]+(/[^"]*)"', html))
+        links |= set(re.findall(r"https?://[^/\s]+(/\S+)", message.body))
+    assert len(links) == 4 * 1 + 11 + 5 + 7 + 5  # one unsubscribe link per email and every score button
+    for _ in range(3):
+        for link in links:
+            assert client.get(link.replace("&amp;", "&")).status_code == 200
+            assert client.head(link.replace("&amp;", "&")).status_code == 200
+    assert not Answer.objects.exists() and not Feedback.objects.exists() and not Suppression.objects.exists()
