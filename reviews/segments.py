@@ -1,19 +1,8 @@
 """Segment from the score alone (domain.md): text never changes the segment."""
 
-from surveys.models import SurveyKind
+from surveys.models import DEFAULT_THRESHOLDS
 
 from .models import Segment
-
-# (kind, scale_max) -> (highest detractor score, highest passive score).
-DEFAULT_THRESHOLDS = {
-    (SurveyKind.NPS, 10): (6, 8),
-    (SurveyKind.CSAT, 5): (2, 3),
-    (SurveyKind.CSAT, 10): (4, 6),
-    (SurveyKind.CSAT, 3): (1, 2),
-    (SurveyKind.STAR, 5): (2, 3),
-    (SurveyKind.CES, 7): (3, 4),
-    (SurveyKind.CES, 5): (2, 3),
-}
 
 
 def segment_for(kind: str, score: int, scale_max: int, thresholds: dict | None = None) -> tuple[str, str]:

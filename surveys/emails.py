@@ -29,8 +29,10 @@ def unsubscribe_headers(contact) -> dict:
 
 def render_invitation(invitation: Invitation, token: str) -> RenderedEmail:
     survey, contact = invitation.survey, invitation.contact
+    language = contact.language or survey.default_language
     context = {
         "survey": survey,
+        "question": survey.text("question", language),
         "contact": contact,
         "buttons": [(score, answer_url(token, score)) for score in survey.scores],
         "answer_url": answer_url(token),
@@ -38,4 +40,4 @@ def render_invitation(invitation: Invitation, token: str) -> RenderedEmail:
         "unsubscribe_url": unsubscribe_url(contact),
         "high_label": survey.scale_max,
     }
-    return render_email("survey_invitation", context, language=contact.language or survey.default_language)
+    return render_email("survey_invitation", context, language=language)

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -25,6 +26,24 @@ DEFAULT_SCALES = {
 }
 
 
+# The default segment thresholds of each kind and scale (domain.md): (highest detractor, highest passive).
+# `reviews` owns the configured ones; the answer page uses these to pick the follow-up question.
+DEFAULT_THRESHOLDS = {
+    (SurveyKind.NPS, 10): (6, 8),
+    (SurveyKind.CSAT, 5): (2, 3),
+    (SurveyKind.CSAT, 10): (4, 6),
+    (SurveyKind.CSAT, 3): (1, 2),
+    (SurveyKind.STAR, 5): (2, 3),
+    (SurveyKind.CES, 7): (3, 4),
+    (SurveyKind.CES, 5): (2, 3),
+}
+
+
+def default_segment(kind: str, score: int, scale_max: int) -> str:
+    detractor_max, passive_max = DEFAULT_THRESHOLDS.get((kind, scale_max), (scale_max // 2, scale_max - 2))
+    return "detractor" if score <= detractor_max else "passive" if score <= passive_max else "promoter"
+
+
 class SurveyStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     ACTIVE = "active", _("Active")
@@ -39,6 +58,23 @@ class Survey(models.Model):
     scale_max = models.PositiveSmallIntegerField(default=10)
     question = models.CharField(max_length=300, default="How likely are you to recommend us to a friend or colleague?")
     comment_question = models.CharField(max_length=300, default="What is the main reason for your score?")
+    # The follow-up question and the thanks may differ by segment (empty: the general one).
+    detractor_question = models.CharField(max_length=300, blank=True, default="What went wrong?")
+    promoter_question = models.CharField(max_length=300, blank=True, default="What did you like most?")
+    thanks_detractor = models.CharField(
+        max_length=500, blank=True, default="Thank you. We are sorry, and someone from our team will get back to you."
+    )
+    thanks_passive = models.CharField(max_length=500, blank=True, default="Thank you for your feedback!")
+    thanks_promoter = models.CharField(max_length=500, blank=True, default="Thank you, that means a lot to us!")
+    review_url = models.URLField(blank=True, help_text=_("Promoters' thank-you may invite them to review you here."))
+    brand_color = models.CharField(
+        max_length=7,
+        default="#212529",
+        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a colour like #1e8449."))],
+    )
+    translations = models.JSONField(
+        default=dict, blank=True, help_text=_('Texts per language: {"ja": {"question": "…", "thanks_promoter": "…"}}')
+    )
     status = models.CharField(max_length=10, choices=SurveyStatus.choices, default=SurveyStatus.DRAFT)
     default_language = models.CharField(max_length=10, choices=settings.LANGUAGES, default="en")
     link_lifetime_days = models.PositiveSmallIntegerField(default=30, help_text=_("Days an emailed link stays valid."))
@@ -64,6 +100,18 @@ class Survey(models.Model):
     @property
     def scores(self) -> range:
         return range(self.scale_min, self.scale_max + 1)
+
+    def text(self, name: str, language: str) -> str:
+        """A survey text in `language`, falling back to the survey's own (default-language) text."""
+        translated = (self.translations or {}).get(language, {}).get(name)
+        return translated or getattr(self, name)
+
+    def follow_up(self, segment: str | None, language: str) -> str:
+        name = {"detractor": "detractor_question", "promoter": "promoter_question"}.get(segment or "")
+        return (self.text(name, language) if name else "") or self.text("comment_question", language)
+
+    def thanks(self, segment: str, language: str) -> str:
+        return self.text(f"thanks_{segment}", language) or self.text("thanks_passive", language)
 
 
 class Contact(models.Model):

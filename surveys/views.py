@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods
 
 from . import services
 from .forms import AnswerForm
-from .models import Survey, SurveyStatus
+from .models import DEFAULT_THRESHOLDS, Survey, SurveyStatus, default_segment
 
 # The words at both ends of each kind's scale, in the customer's language.
 SCALE_ENDS = {
@@ -19,6 +19,37 @@ SCALE_ENDS = {
     "ces": (_("Strongly disagree"), _("Strongly agree")),
     "star": (_("Poor"), _("Excellent")),
 }
+
+
+def page_texts(survey, chosen) -> dict:
+    """The answer page's words in the active language: question, scale ends and the follow-up question
+    for the chosen score's segment (the page's script swaps it when the customer picks another score)."""
+    language = translation.get_language()
+    low, high = SCALE_ENDS.get(survey.kind, SCALE_ENDS["nps"])
+    chosen = str(chosen) if chosen not in (None, "") else ""
+    segment = default_segment(survey.kind, int(chosen), survey.scale_max) if chosen.isdigit() else None
+    detractor_max, passive_max = DEFAULT_THRESHOLDS.get((survey.kind, survey.scale_max), (-1, -1))
+    return {
+        "survey": survey,
+        "chosen": chosen,
+        "question": survey.text("question", language),
+        "follow_up": survey.follow_up(segment, language),
+        "follow_ups": {s: survey.follow_up(s, language) for s in ("detractor", "passive", "promoter")},
+        "detractor_max": detractor_max,
+        "passive_max": passive_max,
+        "low_label": low,
+        "high_label": high,
+    }
+
+
+def thanks_context(survey, answer) -> dict:
+    segment = default_segment(survey.kind, answer.score, survey.scale_max)
+    return {
+        "survey": survey,
+        "answer": answer,
+        "thanks": survey.thanks(segment, translation.get_language()),
+        "review_url": survey.review_url if segment == "promoter" else "",
+    }
 
 
 def _speak_customers_language(request, invitation):
@@ -52,7 +83,7 @@ def answer(request, token):
                     for message in messages:
                         form.add_error(field if field in form.fields else None, message)
             else:
-                return render(request, "surveys/thanks.html", {"survey": survey, "answer": answer})
+                return render(request, "surveys/thanks.html", thanks_context(survey, answer))
         status = 400
     else:
         initial = {"score": request.GET.get("score"), "comment": previous.comment if previous else ""}
@@ -61,15 +92,7 @@ def answer(request, token):
         form = AnswerForm(initial=initial)
         status = 200
     chosen = form["score"].value()
-    low, high = SCALE_ENDS.get(survey.kind, SCALE_ENDS["nps"])
-    context = {
-        "survey": survey,
-        "form": form,
-        "chosen": str(chosen) if chosen is not None else "",
-        "previous": previous,
-        "low_label": low,
-        "high_label": high,
-    }
+    context = {**page_texts(survey, chosen), "form": form, "previous": previous}
     return render(request, "surveys/answer.html", context, status=status)
 
 
@@ -121,15 +144,7 @@ def web_link(request, slug):
                     for message in messages:
                         form.add_error(field if field in form.fields else None, message)
             else:
-                return render(request, "surveys/thanks.html", {"survey": survey, "answer": answer})
-    low, high = SCALE_ENDS.get(survey.kind, SCALE_ENDS["nps"])
-    chosen = form["score"].value() if request.method == "POST" else request.GET.get("score", "")
-    context = {
-        "survey": survey,
-        "form": form,
-        "chosen": str(chosen or ""),
-        "low_label": low,
-        "high_label": high,
-        "honeypot": True,
-    }
+                return render(request, "surveys/thanks.html", thanks_context(survey, answer))
+    chosen = form["score"].value() if request.method == "POST" else request.GET.get("score")
+    context = {**page_texts(survey, chosen), "form": form, "honeypot": True}
     return render(request, "surveys/answer.html", context, status=400 if request.method == "POST" else 200)

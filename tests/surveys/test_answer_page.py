@@ -155,3 +155,22 @@ def test_the_web_link_keeps_bots_out(client):
         assert client.post("/s/w/bots/", {"score": 8}).status_code == 200
     assert client.post("/s/w/bots/", {"score": 8}).status_code == 429
     assert Answer.objects.count() == LINK_ANSWERS_PER_HOUR
+
+
+def test_the_follow_up_question_and_thanks_follow_the_segment_and_language(client):
+    survey = SurveyFactory(
+        review_url="https://reviews.example.com/northwind",
+        brand_color="#1e8449",
+        translations={"ja": {"question": "友人に勧めますか？", "detractor_question": "何が問題でしたか？"}},
+    )
+    invitation, token = sent_invitation(survey=survey, contact=ContactFactory(language="ja"))
+    page = client.get(answer_url(token) + "?score=2").content.decode()
+    assert "友人に勧めますか？" in page and ">何が問題でしたか？</label>" in page
+    assert "--brand: #1e8449" in page
+    english, english_token = sent_invitation(survey=survey)
+    page = client.get(answer_url(english_token) + "?score=10").content.decode()
+    assert ">What did you like most?</label>" in page  # no translation: the survey's own text
+    thanks = client.post(answer_url(english_token), {"score": 10}).content.decode()
+    assert "Thank you, that means a lot to us!" in thanks and "https://reviews.example.com/northwind" in thanks
+    sorry = client.post(answer_url(token), {"score": 1}).content.decode()
+    assert "reviews.example.com" not in sorry  # only promoters are invited to review
