@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -150,6 +150,7 @@ class Invitation(models.Model):
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="invitations")
     token_hash = models.CharField(max_length=64, unique=True, null=True, editable=False)
     idempotency_key = models.CharField(max_length=200, null=True, blank=True)
+    send = models.ForeignKey("Send", on_delete=models.SET_NULL, null=True, blank=True, related_name="invitations")
     exempt_reason = models.CharField(
         max_length=50, blank=True, help_text=_("Why the 30-day throttle does not apply (recovery, transactional).")
     )
@@ -235,3 +236,31 @@ class Suppression(models.Model):
 
 def is_suppressed(email: str) -> bool:
     return Suppression.objects.filter(email__iexact=email.strip()).exists()
+
+
+class SendStatus(models.TextChoices):
+    SCHEDULED = "scheduled", _("Scheduled")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+
+
+class Send(models.Model):
+    """A survey sent to a group of contacts: all of them, or those matching `audience`, maybe sampled."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="sends")
+    audience = models.JSONField(
+        default=dict, blank=True, help_text=_('Contact filters, e.g. {"language": "ja", "plan": "pro"}')
+    )
+    sample_percent = models.PositiveSmallIntegerField(
+        default=100, validators=[MinValueValidator(1), MaxValueValidator(100)]
+    )
+    daily_cap = models.PositiveIntegerField(null=True, blank=True, help_text=_("At most this many invitations a day."))
+    scheduled_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=10, choices=SendStatus.choices, default=SendStatus.SCHEDULED)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-scheduled_at"]
+
+    def __str__(self):
+        return f"{self.survey} → {self.audience or 'everyone'} ({self.status})"

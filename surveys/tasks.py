@@ -10,3 +10,11 @@ from . import services
 )
 def send_invitation_task(invitation_id: int) -> bool:
     return services.send_invitation(invitation_id=invitation_id)
+
+
+@shared_task
+def run_due_sends() -> int:
+    """Beat: work every send whose time has come (and continue capped ones the next day)."""
+    from .sending import due_sends, run_send
+
+    return sum(run_send(send_id=send_id) for send_id in due_sends().values_list("pk", flat=True))
