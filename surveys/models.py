@@ -44,6 +44,22 @@ def default_segment(kind: str, score: int, scale_max: int) -> str:
     return "detractor" if score <= detractor_max else "passive" if score <= passive_max else "promoter"
 
 
+STANDARD_QUESTIONS = {
+    SurveyKind.NPS: _("How likely are you to recommend us to a friend or colleague?"),
+    SurveyKind.CSAT: _("How satisfied are you with our service?"),
+    SurveyKind.CES: _("It was easy to get my problem solved."),
+    SurveyKind.STAR: _("How would you rate us?"),
+}
+STANDARD_TEXTS = {
+    "comment_question": _("What is the main reason for your score?"),
+    "detractor_question": _("What went wrong?"),
+    "promoter_question": _("What did you like most?"),
+    "thanks_detractor": _("Thank you. We are sorry, and someone from our team will get back to you."),
+    "thanks_passive": _("Thank you for your feedback!"),
+    "thanks_promoter": _("Thank you, that means a lot to us!"),
+}
+
+
 class SurveyStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     ACTIVE = "active", _("Active")
@@ -56,16 +72,15 @@ class Survey(models.Model):
     kind = models.CharField(max_length=8, choices=SurveyKind.choices, default=SurveyKind.NPS)
     scale_min = models.PositiveSmallIntegerField(default=0)
     scale_max = models.PositiveSmallIntegerField(default=10)
-    question = models.CharField(max_length=300, default="How likely are you to recommend us to a friend or colleague?")
-    comment_question = models.CharField(max_length=300, default="What is the main reason for your score?")
-    # The follow-up question and the thanks may differ by segment (empty: the general one).
-    detractor_question = models.CharField(max_length=300, blank=True, default="What went wrong?")
-    promoter_question = models.CharField(max_length=300, blank=True, default="What did you like most?")
-    thanks_detractor = models.CharField(
-        max_length=500, blank=True, default="Thank you. We are sorry, and someone from our team will get back to you."
-    )
-    thanks_passive = models.CharField(max_length=500, blank=True, default="Thank you for your feedback!")
-    thanks_promoter = models.CharField(max_length=500, blank=True, default="Thank you, that means a lot to us!")
+    # Every text may stay empty: the customer then reads the kind's standard wording in their language.
+    question = models.CharField(max_length=300, blank=True)
+    comment_question = models.CharField(max_length=300, blank=True)
+    # The follow-up question and the thanks may differ by segment.
+    detractor_question = models.CharField(max_length=300, blank=True)
+    promoter_question = models.CharField(max_length=300, blank=True)
+    thanks_detractor = models.CharField(max_length=500, blank=True)
+    thanks_passive = models.CharField(max_length=500, blank=True)
+    thanks_promoter = models.CharField(max_length=500, blank=True)
     review_url = models.URLField(blank=True, help_text=_("Promoters' thank-you may invite them to review you here."))
     brand_color = models.CharField(
         max_length=7,
@@ -102,9 +117,14 @@ class Survey(models.Model):
         return range(self.scale_min, self.scale_max + 1)
 
     def text(self, name: str, language: str) -> str:
-        """A survey text in `language`, falling back to the survey's own (default-language) text."""
+        """A survey text in `language`: its translation, else the survey's own text, else the standard wording
+        (translated by the active language)."""
         translated = (self.translations or {}).get(language, {}).get(name)
-        return translated or getattr(self, name)
+        if translated or getattr(self, name):
+            return translated or getattr(self, name)
+        if name == "question":
+            return str(STANDARD_QUESTIONS.get(self.kind, STANDARD_QUESTIONS[SurveyKind.NPS]))
+        return str(STANDARD_TEXTS.get(name, ""))
 
     def follow_up(self, segment: str | None, language: str) -> str:
         name = {"detractor": "detractor_question", "promoter": "promoter_question"}.get(segment or "")
