@@ -1,10 +1,14 @@
 from django.urls import path
 
-from . import views
+from . import manage_views, views
 
 app_name = "surveys"
 urlpatterns = [
     path("s/w/<slug:slug>/", views.web_link, name="web_link"),
     path("s/<str:token>/", views.answer, name="answer"),
     path("u/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("surveys/manage/", manage_views.survey_list, name="manage"),
+    path("surveys/manage/new/", manage_views.survey_edit, name="manage_new"),
+    path("surveys/manage/<int:pk>/", manage_views.survey_edit, name="manage_edit"),
+    path("surveys/manage/preview/", manage_views.survey_preview, name="manage_preview"),
 ]

@@ -1,0 +1,92 @@
+"""Managers and admins create and edit surveys here, with a live preview of the email and the answer page."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from .emails import render_invitation
+from .models import Contact, Invitation, Send, Survey
+from .sending import send_stats
+
+
+class SurveyForm(forms.ModelForm):
+    review_url = forms.URLField(required=False, assume_scheme="https", label=gettext_lazy("Review site for promoters"))
+
+    class Meta:
+        model = Survey
+        fields = [
+            "name",
+            "kind",
+            "scale_min",
+            "scale_max",
+            "status",
+            "default_language",
+            "question",
+            "comment_question",
+            "detractor_question",
+            "promoter_question",
+            "thanks_detractor",
+            "thanks_passive",
+            "thanks_promoter",
+            "review_url",
+            "brand_color",
+            "translations",
+            "link_lifetime_days",
+            "throttle_days",
+            "public_slug",
+        ]
+
+    def clean(self):
+        data = super().clean()
+        low, high = data.get("scale_min"), data.get("scale_max")
+        if low is not None and high is not None and low >= high:
+            self.add_error("scale_max", _("The highest score must be above the lowest."))
+        return data
+
+
+@login_required
+@permission_required("surveys.view_survey", raise_exception=True)
+def survey_list(request):
+    surveys = Survey.objects.all()
+    stats = send_stats(Send.objects.select_related("survey")[:20])
+    return render(request, "surveys/manage_list.html", {"surveys": surveys, "stats": stats})
+
+
+@login_required
+@permission_required("surveys.change_survey", raise_exception=True)
+def survey_edit(request, pk=None):
+    survey = get_object_or_404(Survey, pk=pk) if pk else None
+    form = SurveyForm(request.POST or None, instance=survey)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Survey saved."))
+        return redirect("surveys:manage")
+    return render(
+        request, "surveys/manage_form.html", {"form": form, "survey": survey}, status=400 if form.errors else 200
+    )
+
+
+@login_required
+@permission_required("surveys.change_survey", raise_exception=True)
+@require_POST
+def survey_preview(request):
+    """htmx: the email and the answer page as a customer would see them, from the unsaved form."""
+    form = SurveyForm(request.POST)
+    form.is_valid()  # the errors show beside the preview; the valid fields shape it
+    survey = Survey(**form.cleaned_data)
+    language = request.POST.get("preview_language") or survey.default_language or "en"
+    contact = Contact(email="ada@example.com", name="Ada", language=language)
+    email = render_invitation(Invitation(survey=survey, contact=contact), "preview-token")
+    with translation.override(language):
+        from .views import page_texts
+
+        page = render_to_string(
+            "surveys/answer.html", {**page_texts(survey, survey.scale_max), "form": None, "preview": True}, request
+        )
+    return render(request, "surveys/fragment_preview.html", {"email": email, "page": page, "form": form})
