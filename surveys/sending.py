@@ -30,29 +30,44 @@ def in_sample(send: Send, contact_id: int) -> bool:
     return int.from_bytes(digest[:4], "big") % 100 < send.sample_percent
 
 
-@transaction.atomic
 def run_send(*, send_id: int) -> int:
-    """Invite the next batches of a due send; returns invitations made. Stops at the daily cap; a later
-    run goes on where this one stopped. Two sweeps at once: the second skips the locked send."""
+    """Invite a due send's contacts, one committed batch at a time, so the worker starts sending while the
+    next batch is made; returns invitations made. Stops at the daily cap; a later run goes on where this one
+    stopped. Two sweeps at once: each batch holds the send's row lock, and the other skips it."""
+    made = 0
+    while True:
+        batch_made, finished = _run_batch(send_id)
+        made += batch_made
+        if finished or not batch_made:
+            return made
+
+
+@transaction.atomic
+def _run_batch(send_id: int) -> tuple[int, bool]:
+    """One batch of invitations; (made, whether the send is finished or must wait)."""
     send = Send.objects.select_for_update(skip_locked=True).filter(pk=send_id).first()
     if send is None or send.status == SendStatus.DONE or send.scheduled_at > timezone.now():
-        return 0
-    send.status = SendStatus.RUNNING
-    send.save(update_fields=["status"])
-    made, room = 0, _room_today(send)
+        return 0, True
+    if send.status != SendStatus.RUNNING:
+        send.status = SendStatus.RUNNING
+        send.save(update_fields=["status"])
+    room = _room_today(send)
     done_ids = set(send.invitations.values_list("contact_id", flat=True))
+    made = 0
     for contact in audience(send).iterator(chunk_size=BATCH):
         if contact.pk in done_ids or not in_sample(send, contact.pk):
             continue
+        if made >= BATCH:
+            return made, False
         if room is not None and made >= room:
-            return made  # the daily cap: tomorrow's sweep continues
+            return made, True  # the daily cap: tomorrow's sweep continues
         invitation = services.invite_contact(
             survey=send.survey, contact=contact, idempotency_key=f"send:{send.pk}:{contact.pk}"
         )
         Invitation.objects.filter(pk=invitation.pk).update(send=send)
         made += 1
     Send.objects.filter(pk=send.pk).update(status=SendStatus.DONE)
-    return made
+    return made, True
 
 
 def _room_today(send: Send) -> int | None:
