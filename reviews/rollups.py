@@ -15,18 +15,6 @@ from django.utils import timezone
 
 from .models import Feedback, FeedbackRollup, RollupState, Segment, TopicRollup
 
-DIMENSIONS = [
-    "kind",
-    "scale_max",
-    "survey_id",
-    "source",
-    "language",
-    "plan",
-    "region",
-    "product",
-    "platform",
-    "lifecycle_stage",
-]
 SCORE_COLUMNS = [f"s{score}" for score in range(11)]
 
 
