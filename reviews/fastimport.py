@@ -7,6 +7,7 @@ afterwards, in background batches (reviews.tasks.classify_feedback_task).
 
 import io
 import json
+from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -149,8 +150,17 @@ SQL_FIELDS = [
 ]
 
 
-def copy_csv(text: str, columns: dict[int, str], width: int, *, platform: str) -> tuple[list[int], list[dict]]:
-    """Import a whole decoded CSV through COPY; returns (ids created, per-row errors).
+@dataclass
+class CopyResult:
+    rows: int  # data rows in the file
+    created: int
+    first_id: int | None  # the new rows' ids lie in first_id..last_id
+    last_id: int | None
+    errors: list[dict]
+
+
+def copy_csv(text: str, columns: dict[int, str], width: int, *, platform: str) -> CopyResult:
+    """Import a whole decoded CSV through COPY; rows failing a check are reported, not stored.
 
     Only for star ratings without contact matching (the common review-site export);
     the caller uses the row-by-row path otherwise.
@@ -168,29 +178,33 @@ def copy_csv(text: str, columns: dict[int, str], width: int, *, platform: str) -
     normal = f"lower(regexp_replace(coalesce({col('comment')}, ''), '\\s+', ' ', 'g'))"
     raw_columns = ", ".join(f"c{i} text" for i in range(width))
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("DROP TABLE IF EXISTS import_raw")
+        cursor.execute("DROP TABLE IF EXISTS import_raw, import_errors")
         cursor.execute(f"CREATE TEMP TABLE import_raw (line bigserial, {raw_columns}) ON COMMIT DROP")
         cursor.copy_expert(
             f"COPY import_raw ({', '.join(f'c{i}' for i in range(width))}) FROM STDIN WITH (FORMAT csv, HEADER true)",
             io.StringIO(text),
         )
+        rows = cursor.rowcount
+        # The checks run once: the insert below skips the lines they name instead of re-running them.
         cursor.execute(
             f"""
-            SELECT line + 1, 'external_id', 'required: it makes importing twice harmless' FROM import_raw
-            WHERE NOT ({valid_id})
+            CREATE TEMP TABLE import_errors ON COMMIT DROP AS
+            SELECT line, 'external_id' AS field, 'required: it makes importing twice harmless' AS reason
+            FROM import_raw WHERE NOT ({valid_id})
             UNION ALL
-            SELECT line + 1, 'score', CASE WHEN coalesce({col("score")}, '') ~ '{_NUMBER}'
+            SELECT line, 'score', CASE WHEN coalesce({col("score")}, '') ~ '{_NUMBER}'
                 THEN {score} || ' is outside 1..5' ELSE 'required, a number' END FROM import_raw
             WHERE NOT ({valid_score})
             UNION ALL
-            SELECT line + 1, 'received_at', 'not a date: ' || quote_literal({col("received_at")}) FROM import_raw
+            SELECT line, 'received_at', 'not a date: ' || quote_literal({col("received_at")}) FROM import_raw
             WHERE NOT ({valid_date})
-            ORDER BY 1, 2
             """
         )
+        cursor.execute("SELECT line + 1, field, reason FROM import_errors ORDER BY 1, 2")
         errors = [{"row": row, "field": field, "reason": reason} for row, field, reason in cursor.fetchall()]
         cursor.execute(
             f"""
+            WITH created AS (
             INSERT INTO reviews_feedback ({", ".join(COLUMNS)}, sentiment_label, tone, churn_intent, is_suspicious,
                 suspicion_score, lifecycle_stage, created_at, updated_at)
             SELECT 'import', %(platform)s || ':' || {col("external_id")}, 'star', 1, 5, s, (s - 1) / 4.0,
@@ -206,12 +220,14 @@ def copy_csv(text: str, columns: dict[int, str], width: int, *, platform: str) -
                     'import', jsonb_strip_nulls(jsonb_build_object(
                         'account_age_days', {col("account_age_days")}, 'remote', {col("remote")}))),
                 '', '', 'none', false, 0, '', now(), now()
-            FROM (SELECT *, {score} AS s, {normal} AS n FROM import_raw
-                  WHERE {valid_id} AND {valid_score} AND ({valid_date})) AS checked
+            FROM (SELECT *, {score} AS s, {normal} AS n FROM import_raw raw
+                  WHERE NOT EXISTS (SELECT FROM import_errors e WHERE e.line = raw.line)) AS checked
             ON CONFLICT (source, external_id) WHERE external_id IS NOT NULL DO NOTHING
             RETURNING id
+            )
+            SELECT count(*), min(id), max(id) FROM created
             """,
             {"platform": platform, "d": detractor_max, "p": passive_max},
         )
-        created = [row[0] for row in cursor.fetchall()]
-    return created, errors
+        created, first_id, last_id = cursor.fetchone()
+    return CopyResult(rows=rows, created=created, first_id=first_id, last_id=last_id, errors=errors)

@@ -1,6 +1,8 @@
 """Reading review files: CSV (UTF-8 with or without BOM, GB18030, Shift_JIS) and XLSX, with a column mapping."""
 
 from dataclasses import dataclass, field
+import csv
+import io
 from functools import partial
 
 from django.db import DatabaseError, connection, transaction
@@ -9,7 +11,7 @@ from feedback_platform.textfiles import UnreadableFile, decode, read_table
 
 from . import batch, fastimport
 from .models import Source
-from .tasks import classify_feedback_task
+from .tasks import classify_feedback_task, classify_import_task
 
 # Our field ← the column names stores, app stores and review sites use for it.
 DEFAULT_MAPPING = {
@@ -63,17 +65,19 @@ def import_reviews(
     classify_now: bool = False,
 ) -> ImportReport:
     """Import a review file in chunks; a bad row is reported (row, field, reason), the others are kept."""
+    if _whole_file_in_sql(filename, classify_now):
+        text, encoding = decode(data)
+        header = [cell.strip() for cell in next(csv.reader(io.StringIO(text)), [])]
+        columns, unknown = _required_columns(header, mapping)
+        if set(columns.values()) <= set(fastimport.SQL_FIELDS):
+            report = ImportReport(encoding=encoding, unknown_columns=unknown)
+            try:
+                return _import_in_sql(text, len(header), columns, report, platform=platform, progress=progress)
+            except DatabaseError:
+                pass  # a value the checks let through but PostgreSQL refused (say 2026-02-30): row by row below
     header, rows, encoding = read_table(data, filename)
-    columns, unknown = map_columns(header, mapping)
-    missing = {"external_id", "score"} - set(columns.values())
-    if missing:
-        raise UnreadableFile(f"No column for {', '.join(sorted(missing))}: name it or pass a mapping.")
+    columns, unknown = _required_columns(header, mapping)
     report = ImportReport(rows=len(rows), encoding=encoding, unknown_columns=unknown)
-    if _whole_file_in_sql(filename, columns, classify_now):
-        try:
-            return _import_in_sql(data, header, columns, report, platform=platform, progress=progress)
-        except DatabaseError:
-            pass  # a value the checks let through but PostgreSQL refused (say 2026-02-30): row by row below
     fast = connection.vendor == "postgresql" and "contact_email" not in columns.values() and not classify_now
     if fast:
         chunk = max(chunk, 20000)
@@ -102,29 +106,27 @@ def import_reviews(
     return report
 
 
-def _whole_file_in_sql(filename: str, columns: dict, classify_now: bool) -> bool:
+def _required_columns(header: list[str], mapping: dict | None) -> tuple[dict[int, str], list[str]]:
+    columns, unknown = map_columns(header, mapping)
+    missing = {"external_id", "score"} - set(columns.values())
+    if missing:
+        raise UnreadableFile(f"No column for {', '.join(sorted(missing))}: name it or pass a mapping.")
+    return columns, unknown
+
+
+def _whole_file_in_sql(filename: str, classify_now: bool) -> bool:
     """The largest files take the COPY path: CSV star ratings on PostgreSQL, no contact matching."""
-    return (
-        connection.vendor == "postgresql"
-        and filename.lower().endswith(".csv")
-        and not classify_now
-        and set(columns.values()) <= set(fastimport.SQL_FIELDS)
-    )
+    return connection.vendor == "postgresql" and filename.lower().endswith(".csv") and not classify_now
 
 
-def _import_in_sql(data, header, columns, report, *, platform, progress) -> ImportReport:
-    text, _ = decode(data)
-    try:
-        created, errors = fastimport.copy_csv(text, columns, len(header), platform=platform)
-    except DatabaseError:
-        # A value the checks let through but PostgreSQL refused (say 2026-02-30): go row by row.
-        return import_reviews(
-            data, "file.rows", platform=platform, progress=progress, classify_now=False, mapping=None, columns=columns
+def _import_in_sql(text, width, columns, report, *, platform, progress) -> ImportReport:
+    result = fastimport.copy_csv(text, columns, width, platform=platform)
+    if result.created:
+        transaction.on_commit(
+            partial(classify_import_task.delay, platform, result.first_id, result.last_id), robust=True
         )
-    for start in range(0, len(created), 1000):
-        transaction.on_commit(partial(classify_feedback_task.delay, created[start : start + 1000]), robust=True)
-    report.created, report.errors = len(created), errors
-    report.existing = report.rows - len(created) - len({error["row"] for error in errors})
+    report.rows, report.created, report.errors = result.rows, result.created, result.errors
+    report.existing = result.rows - result.created - len({error["row"] for error in result.errors})
     if progress:
-        progress(report.rows, report.rows, len(errors))
+        progress(report.rows, report.rows, len(result.errors))
     return report

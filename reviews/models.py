@@ -62,12 +62,13 @@ class FeedbackQuerySet(models.QuerySet):
 class Feedback(models.Model):
     source = models.CharField(max_length=10, choices=Source.choices)
     external_id = models.CharField(max_length=200, null=True, blank=True)
-    answer = models.OneToOneField(
-        "surveys.Answer", on_delete=models.SET_NULL, null=True, blank=True, related_name="feedback"
+    # Imported reviews have no answer, survey or contact: their indexes are partial, so a bulk import skips them.
+    answer = models.ForeignKey(
+        "surveys.Answer", on_delete=models.SET_NULL, null=True, blank=True, related_name="feedback", db_index=False
     )
-    survey = models.ForeignKey("surveys.Survey", on_delete=models.SET_NULL, null=True, blank=True)
+    survey = models.ForeignKey("surveys.Survey", on_delete=models.SET_NULL, null=True, blank=True, db_index=False)
     contact = models.ForeignKey(
-        "surveys.Contact", on_delete=models.SET_NULL, null=True, blank=True, related_name="feedback"
+        "surveys.Contact", on_delete=models.SET_NULL, null=True, blank=True, related_name="feedback", db_index=False
     )
     kind = models.CharField(max_length=8, choices=SurveyKind.choices)
     scale_min = models.PositiveSmallIntegerField()
@@ -94,7 +95,7 @@ class Feedback(models.Model):
     review_url = models.URLField(max_length=500, blank=True)
     product_ref = models.CharField(max_length=200, blank=True)
     # The same review text from several authors is a fraud signal: found by this hash, not a text scan.
-    comment_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    comment_hash = models.CharField(max_length=64, blank=True)
     # Bulk imports store the score-based segment at once and read the text later, in batches.
     classified_at = models.DateTimeField(null=True, blank=True)
     received_at = models.DateTimeField(default=timezone.now, help_text=_("When the customer answered."))
@@ -112,8 +113,14 @@ class Feedback(models.Model):
             models.Index(fields=["updated_at"], name="feedback_updated_idx"),  # the rollup watermark
             models.Index(fields=["received_at"], name="feedback_received_idx"),  # rollups rebuild by day
             models.Index(fields=["product_ref", "received_at"], name="feedback_product_idx"),  # low-score bursts
+            models.Index(fields=["comment_hash"], name="feedback_comment_hash_idx"),  # equality only: no LIKE index
+            models.Index(fields=["survey"], name="feedback_survey_idx", condition=models.Q(survey__isnull=False)),
+            models.Index(fields=["contact"], name="feedback_contact_idx", condition=models.Q(contact__isnull=False)),
         ]
         constraints = [
+            models.UniqueConstraint(
+                fields=["answer"], condition=models.Q(answer__isnull=False), name="feedback_one_per_answer"
+            ),
             models.UniqueConstraint(
                 fields=["source", "external_id"],
                 condition=models.Q(external_id__isnull=False),
