@@ -1,8 +1,8 @@
 """Reading review files: CSV (UTF-8 with or without BOM, GB18030, Shift_JIS) and XLSX, with a column mapping."""
 
-from dataclasses import dataclass, field
 import csv
 import io
+from dataclasses import dataclass, field
 from functools import partial
 
 from django.db import DatabaseError, connection, transaction

@@ -156,8 +156,10 @@ def validate_score(survey: Survey, score) -> int:
 
 
 @transaction.atomic
-def record_answer(*, invitation: Invitation, score, comment: str = "") -> Answer:
+def record_answer(*, invitation: Invitation, score, comment: str | None = None) -> Answer:
     """Store the customer's answer, or change it within 24 hours; announce it to `reviews`.
+
+    The score comes first (one tap) and the comment may follow: `comment=None` keeps the one stored.
 
     Two POSTs racing on one link: the invitation row lock serialises them and the
     answer's unique invitation keeps a second row out even where locks are no-ops.
@@ -171,7 +173,9 @@ def record_answer(*, invitation: Invitation, score, comment: str = "") -> Answer
         answer.language = invitation.contact.language or invitation.survey.default_language
     elif timezone.now() - answer.answered_at > ANSWER_CHANGE_WINDOW:
         raise ValidationError({"score": _("This answer was given more than a day ago and can no longer be changed.")})
-    answer.score, answer.comment = score, comment.strip()
+    answer.score = score
+    if comment is not None:
+        answer.comment = comment.strip()
     try:
         with transaction.atomic():
             answer.save()
@@ -234,4 +238,28 @@ def record_link_answer(
         survey=survey, channel=channel, score=validate_score(survey, score), comment=comment.strip(), language=language
     )
     answer_recorded.send(sender=Answer, answer=answer, created=True)
+    return answer
+
+
+LINK_ANSWER_SALT = "surveys.link-answer"
+
+
+def link_answer_key(answer: Answer) -> str:
+    """A signed handle on an anonymous answer, so its author (and only they) can add the comment."""
+    return signing.dumps(answer.pk, salt=LINK_ANSWER_SALT)
+
+
+@transaction.atomic
+def add_link_comment(*, survey: Survey, key: str, comment: str) -> Answer:
+    """The second step of an anonymous answer: its comment, within the 24 hours an answer may change."""
+    try:
+        answer_id = signing.loads(key, salt=LINK_ANSWER_SALT, max_age=ANSWER_CHANGE_WINDOW)
+    except signing.BadSignature:
+        raise ValidationError({"answer": _("This answer can no longer be changed.")}) from None
+    answer = Answer.objects.select_for_update().filter(pk=answer_id, survey=survey).first()
+    if answer is None:
+        raise ValidationError({"answer": _("This answer can no longer be changed.")})
+    answer.comment = comment.strip()
+    answer.save(update_fields=["comment", "updated_at"])
+    answer_recorded.send(sender=Answer, answer=answer, created=False)
     return answer

@@ -2,6 +2,7 @@
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -42,14 +43,23 @@ def page_texts(survey, chosen) -> dict:
     }
 
 
-def thanks_context(survey, answer) -> dict:
+def thanks_context(survey, answer, step: str = "") -> dict:
+    """The thank-you page; a score sent without a comment is kept, and the page then asks for the comment."""
+    language = translation.get_language()
     segment = default_segment(survey.kind, answer.score, survey.scale_max)
     return {
         "survey": survey,
         "answer": answer,
-        "thanks": survey.thanks(segment, translation.get_language()),
+        "thanks": survey.thanks(segment, language),
         "review_url": survey.review_url if segment == "promoter" else "",
+        "ask_comment": not answer.comment and step != "comment",
+        "follow_up": survey.follow_up(segment, language),
     }
+
+
+def _wants_json(request) -> bool:
+    """The page's script saves the score the moment it is tapped, and reads the result as JSON."""
+    return "application/json" in request.headers.get("Accept", "")
 
 
 def _speak_customers_language(request, invitation):
@@ -73,17 +83,24 @@ def answer(request, token):
 
     if request.method == "POST":
         form = AnswerForm(request.POST)
+        step = request.POST.get("step", "")
         if form.is_valid():
             try:
                 answer = services.record_answer(
-                    invitation=invitation, score=form.cleaned_data["score"], comment=form.cleaned_data["comment"]
+                    invitation=invitation,
+                    score=form.cleaned_data["score"],
+                    comment=None if step == "score" else form.cleaned_data["comment"],
                 )
             except ValidationError as error:
                 for field, messages in error.message_dict.items():
                     for message in messages:
                         form.add_error(field if field in form.fields else None, message)
             else:
-                return render(request, "surveys/thanks.html", thanks_context(survey, answer))
+                if _wants_json(request):
+                    return JsonResponse({"score": answer.score, "comment": answer.comment})
+                return render(request, "surveys/thanks.html", thanks_context(survey, answer, step=step))
+        if _wants_json(request):
+            return JsonResponse({"errors": form.errors}, status=400)
         status = 400
     else:
         initial = {"score": request.GET.get("score"), "comment": previous.comment if previous else ""}
@@ -92,7 +109,7 @@ def answer(request, token):
         form = AnswerForm(initial=initial)
         status = 200
     chosen = form["score"].value()
-    context = {**page_texts(survey, chosen), "form": form, "previous": previous}
+    context = {**page_texts(survey, chosen), "form": form, "previous": previous, "save_score": True}
     return render(request, "surveys/answer.html", context, status=status)
 
 
@@ -114,6 +131,22 @@ def unsubscribe(request, token):
 LINK_ANSWERS_PER_HOUR = 20  # from one address to one survey: a person answers once or twice, a bot hundreds
 
 
+def over_hourly_limit(request, survey) -> bool:
+    """Count this address's anonymous posts to the survey (web link and widget) in the current hour."""
+    key = f"weblink:{survey.pk}:{request.META.get('REMOTE_ADDR', '')}"
+    cache.add(key, 0, timeout=3600)
+    return cache.incr(key) > LINK_ANSWERS_PER_HOUR
+
+
+def _record_link_answer(request, survey, data):
+    """A new anonymous answer, or the comment for the one this visitor just gave (step two)."""
+    if request.POST.get("step") == "comment" and request.POST.get("answer"):
+        return services.add_link_comment(survey=survey, key=request.POST["answer"], comment=data["comment"])
+    return services.record_link_answer(
+        survey=survey, score=data["score"], comment=data["comment"], language=translation.get_language()
+    )
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 def web_link(request, slug):
     """The survey's anonymous link: the same page and checks, a honeypot field and a per-address limit."""
@@ -127,24 +160,19 @@ def web_link(request, slug):
     if request.method == "POST":
         if request.POST.get("website"):  # only bots fill the hidden field: thank them, keep nothing
             return render(request, "surveys/thanks.html", {"survey": survey, "answer": None})
-        key = f"weblink:{survey.pk}:{request.META.get('REMOTE_ADDR', '')}"
-        cache.add(key, 0, timeout=3600)
-        if cache.incr(key) > LINK_ANSWERS_PER_HOUR:
+        if over_hourly_limit(request, survey):
             return render(request, "surveys/too_many.html", status=429)
         if form.is_valid():
             try:
-                answer = services.record_link_answer(
-                    survey=survey,
-                    score=form.cleaned_data["score"],
-                    comment=form.cleaned_data["comment"],
-                    language=translation.get_language(),
-                )
+                answer = _record_link_answer(request, survey, form.cleaned_data)
             except ValidationError as error:
                 for field, messages in error.message_dict.items():
                     for message in messages:
                         form.add_error(field if field in form.fields else None, message)
             else:
-                return render(request, "surveys/thanks.html", thanks_context(survey, answer))
+                step = request.POST.get("step", "")
+                context = {**thanks_context(survey, answer, step=step), "answer_key": services.link_answer_key(answer)}
+                return render(request, "surveys/thanks.html", context)
     chosen = form["score"].value() if request.method == "POST" else request.GET.get("score")
     context = {**page_texts(survey, chosen), "form": form, "honeypot": True}
     return render(request, "surveys/answer.html", context, status=400 if request.method == "POST" else 200)

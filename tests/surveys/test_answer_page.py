@@ -174,3 +174,40 @@ def test_the_follow_up_question_and_thanks_follow_the_segment_and_language(clien
     assert "Thank you, that means a lot to us!" in thanks and "https://reviews.example.com/northwind" in thanks
     sorry = client.post(answer_url(token), {"score": 1}).content.decode()
     assert "reviews.example.com" not in sorry  # only promoters are invited to review
+
+
+def test_the_score_is_kept_first_and_the_comment_follows_on_the_same_answer(client):
+    invitation, token = sent_invitation()
+    saved = client.post(answer_url(token), {"score": 4, "step": "score"}, HTTP_ACCEPT="application/json")
+    assert saved.status_code == 200 and saved.json() == {"score": 4, "comment": ""}
+    feedback = Feedback.objects.get(answer__invitation=invitation)
+    assert (feedback.score, feedback.segment) == (4, "detractor")  # the score alone already reached `reviews`
+    bad = client.post(answer_url(token), {"score": 12, "step": "score"}, HTTP_ACCEPT="application/json")
+    assert bad.status_code == 400 and "score" in bad.json()["errors"]
+
+    # Without the page's script: a score with no comment is stored, and the thank-you page asks for the comment.
+    page = client.post(answer_url(token), {"score": 3}).content.decode()
+    assert 'name="step" value="comment"' in page and 'id="comment-form"' in page
+    done = client.post(answer_url(token), {"score": 3, "step": "comment", "comment": "Box arrived crushed"})
+    assert 'id="comment-form"' not in done.content.decode()
+    answer = Answer.objects.get()
+    assert (answer.score, answer.comment) == (3, "Box arrived crushed")
+    feedback.refresh_from_db()
+    assert (Feedback.objects.count(), feedback.comment) == (1, "Box arrived crushed")
+    # Saving a score again keeps the comment already given.
+    client.post(answer_url(token), {"score": 5, "step": "score"}, HTTP_ACCEPT="application/json")
+    assert Answer.objects.values_list("score", "comment").get() == (5, "Box arrived crushed")
+
+
+def test_an_anonymous_answer_takes_its_comment_in_a_second_step_and_only_its_own(client):
+    survey = SurveyFactory(public_slug="two-step")
+    other = SurveyFactory(public_slug="other")
+    page = client.post("/s/w/two-step/", {"score": 9}).content.decode()
+    key = page.split('name="answer" value="')[1].split('"')[0]
+    client.post("/s/w/two-step/", {"score": 9, "step": "comment", "answer": key, "comment": "Loved the app"})
+    assert Answer.objects.values_list("survey", "score", "comment").get() == (survey.pk, 9, "Loved the app")
+    forged = client.post("/s/w/two-step/", {"score": 9, "step": "comment", "answer": key + "x", "comment": "spam"})
+    assert forged.status_code == 400 and "can no longer be changed" in forged.content.decode()
+    client.post("/s/w/other/", {"score": 9, "step": "comment", "answer": key, "comment": "elsewhere"})
+    assert Answer.objects.filter(survey=other, comment="elsewhere").count() == 0
+    assert Answer.objects.get(survey=survey).comment == "Loved the app"
