@@ -223,6 +223,7 @@ CELERY_BEAT_SCHEDULE = {
     "send-recovery-surveys": {"task": "followup.tasks.send_recovery_surveys", "schedule": crontab(minute="*/15")},
     "refresh-report-rollups": {"task": "reviews.tasks.refresh_rollups", "schedule": 60},
     "run-due-survey-sends": {"task": "surveys.tasks.run_due_sends", "schedule": 300},
+    "queue-due-survey-reminders": {"task": "surveys.tasks.queue_due_reminders", "schedule": crontab(minute=20)},
     "weekly-manager-digest": {
         "task": "followup.tasks.send_weekly_digest",
         "schedule": crontab(hour=7, minute=0, day_of_week="mon"),

@@ -5,3 +5,6 @@ class SurveysConfig(AppConfig):
     """ASK: surveys, contacts, invitations and the customer's answer."""
 
     name = "surveys"
+
+    def ready(self):
+        from . import receivers  # noqa: F401  (the provider's delivery reports)

@@ -16,6 +16,12 @@ def answer_url(token: str, score: int | None = None) -> str:
     return url if score is None else f"{url}?score={score}"
 
 
+def logo_url(survey) -> str:
+    if not survey.logo_version or survey.pk is None:
+        return ""
+    return settings.SITE_URL + reverse("surveys:logo", args=[survey.pk, survey.logo_version])
+
+
 def unsubscribe_url(contact) -> str:
     """A link that unsubscribes this contact: signed, so it cannot be guessed or changed, and needs no login."""
     token = signing.dumps(contact.pk, salt=UNSUBSCRIBE_SALT)
@@ -27,7 +33,7 @@ def unsubscribe_headers(contact) -> dict:
     return {"List-Unsubscribe": f"<{unsubscribe_url(contact)}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 
 
-def render_invitation(invitation: Invitation, token: str) -> RenderedEmail:
+def render_invitation(invitation: Invitation, token: str, *, reminder: bool = False) -> RenderedEmail:
     survey, contact = invitation.survey, invitation.contact
     language = contact.language or survey.default_language
     context = {
@@ -39,5 +45,7 @@ def render_invitation(invitation: Invitation, token: str) -> RenderedEmail:
         "low_label": survey.scale_min,
         "unsubscribe_url": unsubscribe_url(contact),
         "high_label": survey.scale_max,
+        "reminder": reminder,
+        "logo_url": logo_url(survey),
     }
     return render_email("survey_invitation", context, language=language)

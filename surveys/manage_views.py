@@ -1,8 +1,11 @@
 """Managers and admins create and edit surveys here, with a live preview of the email and the answer page."""
 
+import hashlib
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -11,12 +14,26 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from .emails import render_invitation
-from .models import Contact, Invitation, Send, Survey
-from .sending import send_stats
+from .models import Contact, Invitation, Send, Survey, SurveyLogo
+from .sending import send_stats, survey_stats
+
+LOGO_MAX_BYTES = 100 * 1024
+# What a logo may be, told by its first bytes, not by its name. No SVG: it can carry script.
+LOGO_SIGNATURES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg", b"GIF8": "image/gif"}
+
+
+def logo_type(data: bytes) -> str:
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return next((kind for magic, kind in LOGO_SIGNATURES.items() if data.startswith(magic)), "")
 
 
 class SurveyForm(forms.ModelForm):
     review_url = forms.URLField(required=False, assume_scheme="https", label=gettext_lazy("Review site for promoters"))
+    logo_upload = forms.FileField(
+        required=False, label=gettext_lazy("Logo"), help_text=gettext_lazy("PNG, JPEG, GIF or WebP, up to 100 KB.")
+    )
+    remove_logo = forms.BooleanField(required=False, label=gettext_lazy("Remove the logo"))
 
     class Meta:
         model = Survey
@@ -39,8 +56,36 @@ class SurveyForm(forms.ModelForm):
             "translations",
             "link_lifetime_days",
             "throttle_days",
+            "reminder_after_days",
             "public_slug",
+            "widget_origins",
         ]
+
+    def clean_logo_upload(self):
+        upload = self.cleaned_data.get("logo_upload")
+        if not upload:
+            return None
+        if upload.size > LOGO_MAX_BYTES:
+            raise forms.ValidationError(_("The logo is %(size)s KB; at most 100 KB.") % {"size": upload.size // 1024})
+        data = upload.read()
+        if not logo_type(data):
+            raise forms.ValidationError(_("Upload the logo as PNG, JPEG, GIF or WebP."))
+        return data
+
+    @transaction.atomic
+    def save(self, commit=True):
+        survey = super().save()
+        data = self.cleaned_data.get("logo_upload")
+        if data:
+            SurveyLogo.objects.update_or_create(
+                survey=survey, defaults={"image": data, "content_type": logo_type(data)}
+            )
+            survey.logo_version = hashlib.sha256(data).hexdigest()[:12]
+        elif self.cleaned_data.get("remove_logo"):
+            SurveyLogo.objects.filter(survey=survey).delete()
+            survey.logo_version = ""
+        survey.save(update_fields=["logo_version"])
+        return survey
 
     def clean(self):
         data = super().clean()
@@ -53,8 +98,8 @@ class SurveyForm(forms.ModelForm):
 @login_required
 @permission_required("surveys.view_survey", raise_exception=True)
 def survey_list(request):
-    surveys = Survey.objects.all()
-    stats = send_stats(Send.objects.select_related("survey")[:20])
+    surveys = survey_stats(Survey.objects.order_by("-created_at"))
+    stats = send_stats(Send.objects.order_by("-created_at")[:20])
     return render(request, "surveys/manage_list.html", {"surveys": surveys, "stats": stats})
 
 
@@ -62,7 +107,7 @@ def survey_list(request):
 @permission_required("surveys.change_survey", raise_exception=True)
 def survey_edit(request, pk=None):
     survey = get_object_or_404(Survey, pk=pk) if pk else None
-    form = SurveyForm(request.POST or None, instance=survey)
+    form = SurveyForm(request.POST or None, request.FILES or None, instance=survey)
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("Survey saved."))
@@ -79,7 +124,8 @@ def survey_preview(request):
     """htmx: the email and the answer page as a customer would see them, from the unsaved form."""
     form = SurveyForm(request.POST)
     form.is_valid()  # the errors show beside the preview; the valid fields shape it
-    survey = Survey(**form.cleaned_data)
+    fields = {name: value for name, value in form.cleaned_data.items() if name not in ("logo_upload", "remove_logo")}
+    survey = Survey(**fields)
     language = request.POST.get("preview_language") or survey.default_language or "en"
     contact = Contact(email="ada@example.com", name="Ada", language=language)
     email = render_invitation(Invitation(survey=survey, contact=contact), "preview-token")

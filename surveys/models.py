@@ -1,8 +1,10 @@
 """Surveys, the contacts they go to, the invitations that carry a link, and answers."""
 
+import re
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
@@ -60,6 +62,16 @@ STANDARD_TEXTS = {
 }
 
 
+_ORIGIN = re.compile(r"^https?://[a-z0-9.-]+(:[0-9]{1,5})?$")
+
+
+def validate_origins(value: str) -> None:
+    """One origin per line: scheme, host and optional port, nothing else (no path, no wildcard)."""
+    for line in value.split():
+        if not _ORIGIN.match(line):
+            raise ValidationError(_("%(origin)s is not an origin like https://app.example.com.") % {"origin": line})
+
+
 class SurveyStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     ACTIVE = "active", _("Active")
@@ -87,6 +99,12 @@ class Survey(models.Model):
         default="#212529",
         validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a colour like #1e8449."))],
     )
+    logo_version = models.CharField(max_length=12, blank=True, editable=False)  # names the SurveyLogo in URLs
+    widget_origins = models.TextField(
+        blank=True,
+        validators=[validate_origins],
+        help_text=_("Sites that may show the in-app widget, one origin per line, such as https://app.example.com."),
+    )
     translations = models.JSONField(
         default=dict, blank=True, help_text=_('Texts per language: {"ja": {"question": "…", "thanks_promoter": "…"}}')
     )
@@ -95,6 +113,11 @@ class Survey(models.Model):
     link_lifetime_days = models.PositiveSmallIntegerField(default=30, help_text=_("Days an emailed link stays valid."))
     public_slug = models.SlugField(
         max_length=60, unique=True, null=True, blank=True, help_text=_("Opens the anonymous web link /s/w/<slug>/.")
+    )
+    reminder_after_days = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text=_("Remind those who have not answered once, this many days after the invitation. Empty: never."),
     )
     throttle_days = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text=_("Ask a contact at most once in this many days; empty: the default (30).")
@@ -126,12 +149,27 @@ class Survey(models.Model):
             return str(STANDARD_QUESTIONS.get(self.kind, STANDARD_QUESTIONS[SurveyKind.NPS]))
         return str(STANDARD_TEXTS.get(name, ""))
 
+    def allows_widget_on(self, origin: str) -> bool:
+        return bool(origin) and origin.lower() in self.widget_origins.lower().split()
+
     def follow_up(self, segment: str | None, language: str) -> str:
         name = {"detractor": "detractor_question", "promoter": "promoter_question"}.get(segment or "")
         return (self.text(name, language) if name else "") or self.text("comment_question", language)
 
     def thanks(self, segment: str, language: str) -> str:
         return self.text(f"thanks_{segment}", language) or self.text("thanks_passive", language)
+
+
+class SurveyLogo(models.Model):
+    """A survey's logo, small and kept in the database so every deployment serves it without media storage;
+    a row of its own so loading a survey never drags the image along."""
+
+    survey = models.OneToOneField(Survey, on_delete=models.CASCADE, related_name="logo")
+    image = models.BinaryField()
+    content_type = models.CharField(max_length=20)
+
+    def __str__(self):
+        return f"{self.survey} logo"
 
 
 class Contact(models.Model):
@@ -169,6 +207,9 @@ class Invitation(models.Model):
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="invitations")
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="invitations")
     token_hash = models.CharField(max_length=64, unique=True, null=True, editable=False)
+    # The reminder carries a token of its own (the first exists only in the first email); both open this link.
+    reminder_token_hash = models.CharField(max_length=64, unique=True, null=True, editable=False)
+    reminded_at = models.DateTimeField(null=True, blank=True)
     idempotency_key = models.CharField(max_length=200, null=True, blank=True)
     send = models.ForeignKey("Send", on_delete=models.SET_NULL, null=True, blank=True, related_name="invitations")
     exempt_reason = models.CharField(
@@ -180,6 +221,11 @@ class Invitation(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    # What the email provider reported (django-anymail tracking webhooks); plain SMTP reports nothing.
+    provider_message_id = models.CharField(max_length=200, blank=True, db_index=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    bounced_at = models.DateTimeField(null=True, blank=True)
+    provider_event = models.CharField(max_length=200, blank=True, help_text=_("The provider's last word on it."))
 
     class Meta:
         constraints = [

@@ -1,13 +1,14 @@
 """Sending a survey to a group: in batches, sampled, capped per day, and safe to run twice."""
 
 import hashlib
+from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from . import services
-from .models import Contact, Invitation, InvitationStatus, Send, SendStatus
+from .models import Contact, Invitation, InvitationStatus, Send, SendStatus, Suppression, Survey, SurveyStatus
 
 BATCH = 500
 CONTACT_FIELDS = {"language"}
@@ -81,28 +82,71 @@ def due_sends():
     return Send.objects.filter(status__in=[SendStatus.SCHEDULED, SendStatus.RUNNING], scheduled_at__lte=timezone.now())
 
 
-def send_stats(sends) -> list[dict]:
-    """Per send: invited, sent, skipped, bounced, answered, and the response rate (answered / delivered)."""
-    rows = sends.annotate(
-        invited=Count("invitations"),
-        sent=Count("invitations", filter=Q(invitations__status=InvitationStatus.SENT)),
-        skipped=Count("invitations", filter=Q(invitations__status=InvitationStatus.SKIPPED)),
-        failed=Count("invitations", filter=Q(invitations__status=InvitationStatus.FAILED)),
-        answered=Count("invitations", filter=Q(invitations__answer__isnull=False)),
+def _counted(queryset, prefix: str):
+    """Invitation counts for each send or survey; `prefix` is the path from the row to its invitations."""
+
+    def count(**condition):
+        return Count(prefix, filter=Q(**{f"{prefix}__{name}": value for name, value in condition.items()}))
+
+    return queryset.annotate(
+        invited=Count(prefix),
+        sent=count(status=InvitationStatus.SENT),
+        skipped=count(status=InvitationStatus.SKIPPED),
+        failed=count(status=InvitationStatus.FAILED),
+        bounced_later=count(bounced_at__isnull=False),
+        reported_delivered=count(delivered_at__isnull=False),
+        reminded=count(reminded_at__isnull=False),
+        answered=count(answer__isnull=False),
     )
-    result = []
-    for send in rows:
-        delivered = send.sent  # without provider delivery reports, a sent email counts as delivered
-        result.append(
-            {
-                "send": send.pk,
-                "survey": send.survey_id,
-                "invited": send.invited,
-                "sent": send.sent,
-                "skipped": send.skipped,
-                "bounced": send.failed,
-                "answered": send.answered,
-                "response_rate": 100 * send.answered / delivered if delivered else None,
-            }
+
+
+def _stats_row(row) -> dict:
+    """Delivered is what the provider reported; with no reports at all (plain SMTP), sent minus bounced."""
+    bounced = row.failed + row.bounced_later
+    delivered = row.reported_delivered or max(row.sent - row.bounced_later, 0)
+    return {
+        "invited": row.invited,
+        "sent": row.sent,
+        "skipped": row.skipped,
+        "delivered": delivered,
+        "delivered_reported": bool(row.reported_delivered),
+        "bounced": bounced,
+        "reminded": row.reminded,
+        "answered": row.answered,
+        "response_rate": 100 * row.answered / delivered if delivered else None,
+    }
+
+
+def send_stats(sends) -> list[dict]:
+    """Per send: invited, sent, skipped, delivered, bounced, reminded, answered, answered / delivered."""
+    return [{"send": send.pk, "survey": send.survey_id, **_stats_row(send)} for send in _counted(sends, "invitations")]
+
+
+def survey_stats(surveys) -> list[dict]:
+    """The same figures per survey, over every invitation it sent (sends, API and single invitations)."""
+    return [
+        {"survey": survey.pk, "name": survey.name, "object": survey, **_stats_row(survey)}
+        for survey in _counted(surveys, "invitations")
+    ]
+
+
+def due_reminders(limit: int = 1000) -> list[int]:
+    """Invitations whose survey reminds after N days, sent that long ago, not answered, not yet reminded."""
+    now, due = timezone.now(), []
+    for survey in Survey.objects.filter(status=SurveyStatus.ACTIVE, reminder_after_days__isnull=False):
+        due += (
+            survey.invitations.filter(
+                status=InvitationStatus.SENT,
+                reminded_at__isnull=True,
+                bounced_at__isnull=True,
+                answer__isnull=True,
+                sent_at__lte=now - timedelta(days=survey.reminder_after_days),
+            )
+            .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+            .exclude(Exists(Suppression.objects.filter(email__iexact=OuterRef("contact__email"))))
+            .order_by("pk")
+            .values_list("pk", flat=True)[: limit - len(due)]
         )
-    return result
+        if len(due) >= limit:
+            break
+    return due

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -108,28 +109,67 @@ def send_invitation(*, invitation_id: int) -> bool:
     The row is locked so a task delivered twice sends once. The token exists
     only in this function and in the email: the database keeps its hash.
     """
-    invitation = (
-        Invitation.objects.select_for_update().select_related("survey", "contact").filter(pk=invitation_id).first()
-    )
+    invitation = _locked_invitation(invitation_id)
     if invitation is None or invitation.status != InvitationStatus.QUEUED:
         return False
     token, invitation.token_hash = tokens.new_token()
     invitation.start_clock()
-    message = build_message(
-        render_invitation(invitation, token),
-        to=invitation.contact.email,
-        headers=unsubscribe_headers(invitation.contact),
-    )
-    message.send()
+    _mail(invitation, render_invitation(invitation, token))
     invitation.status = InvitationStatus.SENT
-    invitation.save(update_fields=["token_hash", "sent_at", "expires_at", "status"])
+    invitation.save(update_fields=["token_hash", "sent_at", "expires_at", "status", "provider_message_id"])
     return True
+
+
+@transaction.atomic
+def send_reminder(*, invitation_id: int) -> bool:
+    """Remind a contact who has not answered, once, with a second token to the same link.
+
+    Locked like the first email; checked again here because the customer may have answered,
+    unsubscribed or bounced since the reminder was queued.
+    """
+    invitation = _locked_invitation(invitation_id)
+    if invitation is None or not _may_remind(invitation):
+        return False
+    token, invitation.reminder_token_hash = tokens.new_token()
+    invitation.reminded_at = timezone.now()
+    _mail(invitation, render_invitation(invitation, token, reminder=True))
+    invitation.save(update_fields=["reminder_token_hash", "reminded_at", "provider_message_id"])
+    return True
+
+
+def _may_remind(invitation: Invitation) -> bool:
+    return (
+        invitation.status == InvitationStatus.SENT
+        and invitation.reminded_at is None
+        and invitation.bounced_at is None
+        and not invitation.is_expired
+        and invitation.survey.status == SurveyStatus.ACTIVE
+        and not Answer.objects.filter(invitation=invitation).exists()
+        and not Suppression.objects.filter(email__iexact=invitation.contact.email).exists()
+    )
+
+
+def _locked_invitation(invitation_id: int) -> Invitation | None:
+    return Invitation.objects.select_for_update().select_related("survey", "contact").filter(pk=invitation_id).first()
+
+
+def _mail(invitation: Invitation, rendered) -> None:
+    """Send, tagged so the provider's delivery and bounce reports find this invitation again."""
+    message = build_message(rendered, to=invitation.contact.email, headers=unsubscribe_headers(invitation.contact))
+    message.metadata = {"invitation": str(invitation.pk)}  # django-anymail passes it to the provider
+    message.send()
+    status = getattr(message, "anymail_status", None)  # set by anymail's backends, not by plain SMTP
+    if status is not None and status.message_id:
+        invitation.provider_message_id = str(status.message_id)[:200]
 
 
 def find_invitation(token: str) -> Invitation:
     """The invitation a link's token belongs to; LinkUnknown, LinkExpired or SurveyClosed otherwise."""
+    token_hash = tokens.hash_token(token)
     invitation = (
-        Invitation.objects.select_related("survey", "contact").filter(token_hash=tokens.hash_token(token)).first()
+        Invitation.objects.select_related("survey", "contact")
+        .filter(Q(token_hash=token_hash) | Q(reminder_token_hash=token_hash))
+        .first()
     )
     if invitation is None:
         raise LinkUnknown
@@ -263,3 +303,43 @@ def add_link_comment(*, survey: Survey, key: str, comment: str) -> Answer:
     answer.save(update_fields=["comment", "updated_at"])
     answer_recorded.send(sender=Answer, answer=answer, created=False)
     return answer
+
+
+SUPPRESSION_OF_EVENT = {
+    "bounced": SuppressionReason.BOUNCED,
+    "rejected": SuppressionReason.BOUNCED,
+    "complained": SuppressionReason.COMPLAINED,
+    "unsubscribed": SuppressionReason.UNSUBSCRIBED,
+}
+
+
+@transaction.atomic
+def record_delivery_report(
+    *, event_type: str, recipient: str, metadata: dict, provider_message_id: str, when, description: str, soft: bool
+) -> Invitation | None:
+    """Mark the invitation delivered or bounced; a hard bounce, a complaint or an unsubscribe suppresses the address
+    (also for emails that were not survey invitations, such as apologies)."""
+    when = when or timezone.now()
+    reason = None if soft else SUPPRESSION_OF_EVENT.get(event_type)
+    if reason and recipient and not Suppression.objects.filter(email__iexact=recipient).exists():
+        Suppression.objects.create(email=recipient, reason=reason)
+    invitation = _reported_invitation(metadata, provider_message_id)
+    if invitation is None:
+        return None
+    invitation.provider_event = description[:200]
+    if event_type == "delivered":
+        invitation.delivered_at = invitation.delivered_at or when
+    elif event_type in ("bounced", "rejected") and not soft:
+        invitation.bounced_at = invitation.bounced_at or when
+    invitation.save(update_fields=["provider_event", "delivered_at", "bounced_at"])
+    return invitation
+
+
+def _reported_invitation(metadata: dict, provider_message_id: str) -> Invitation | None:
+    invitations = Invitation.objects.select_for_update()
+    invitation_id = str(metadata.get("invitation", ""))
+    if invitation_id.isdigit():
+        return invitations.filter(pk=int(invitation_id)).first()
+    if provider_message_id:
+        return invitations.filter(provider_message_id=provider_message_id).first()
+    return None

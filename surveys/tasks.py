@@ -18,3 +18,21 @@ def run_due_sends() -> int:
     from .sending import due_sends, run_send
 
     return sum(run_send(send_id=send_id) for send_id in due_sends().values_list("pk", flat=True))
+
+
+@shared_task(
+    autoretry_for=(SMTPException, OSError), retry_backoff=True, retry_backoff_max=600, max_retries=8, retry_jitter=True
+)
+def send_reminder_task(invitation_id: int) -> bool:
+    return services.send_reminder(invitation_id=invitation_id)
+
+
+@shared_task
+def queue_due_reminders() -> int:
+    """Beat: one reminder task per invitation that is due one (each re-checks under a row lock)."""
+    from .sending import due_reminders
+
+    due = list(due_reminders())
+    for invitation_id in due:
+        send_reminder_task.delay(invitation_id)
+    return len(due)

@@ -5,6 +5,7 @@ from . import manage_views, views
 app_name = "surveys"
 urlpatterns = [
     path("s/w/<slug:slug>/", views.web_link, name="web_link"),
+    path("s/logo/<int:survey_id>/<str:version>/", views.logo, name="logo"),
     path("s/<str:token>/", views.answer, name="answer"),
     path("u/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("surveys/manage/", manage_views.survey_list, name="manage"),

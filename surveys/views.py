@@ -2,7 +2,7 @@
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.http import JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from . import services
 from .forms import AnswerForm
-from .models import DEFAULT_THRESHOLDS, Survey, SurveyStatus, default_segment
+from .models import DEFAULT_THRESHOLDS, Survey, SurveyLogo, SurveyStatus, default_segment
 
 # The words at both ends of each kind's scale, in the customer's language.
 SCALE_ENDS = {
@@ -176,3 +176,14 @@ def web_link(request, slug):
     chosen = form["score"].value() if request.method == "POST" else request.GET.get("score")
     context = {**page_texts(survey, chosen), "form": form, "honeypot": True}
     return render(request, "surveys/answer.html", context, status=400 if request.method == "POST" else 200)
+
+
+@require_http_methods(["GET", "HEAD"])
+def logo(request, survey_id, version):
+    """A survey's logo; the version in the address changes with the image, so it may be cached for good."""
+    survey_logo = SurveyLogo.objects.filter(survey_id=survey_id, survey__logo_version=version).first()
+    if survey_logo is None:
+        raise Http404
+    response = HttpResponse(bytes(survey_logo.image), content_type=survey_logo.content_type)
+    response["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response

@@ -38,3 +38,39 @@ def test_bad_input_is_named_and_agents_cannot_edit(client, manager, agent):
     assert not Survey.objects.exists()
     client.force_login(agent)
     assert client.get("/surveys/manage/new/").status_code == 403
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64  # the signature is what is checked
+
+
+def test_a_logo_is_uploaded_checked_served_and_shown_in_the_email_and_on_the_page(client, manager, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from surveys.emails import render_invitation
+    from surveys.models import Contact, Invitation
+    from tests.surveys.helpers import sent_invitation
+
+    client.force_login(manager)
+    svg = SimpleUploadedFile("logo.svg", b"<svg onload='alert(1)'/>", content_type="image/png")
+    refused = client.post("/surveys/manage/new/", {**FORM, "logo_upload": svg})
+    assert refused.status_code == 400 and "Upload the logo as PNG, JPEG, GIF or WebP." in refused.content.decode()
+    big = SimpleUploadedFile("big.png", PNG + b"\x00" * 200_000)
+    assert "at most 100 KB" in client.post("/surveys/manage/new/", {**FORM, "logo_upload": big}).content.decode()
+    assert not Survey.objects.exists()
+
+    client.post("/surveys/manage/new/", {**FORM, "logo_upload": SimpleUploadedFile("logo.png", PNG)})
+    survey = Survey.objects.get()
+    url = f"/s/logo/{survey.pk}/{survey.logo_version}/"
+    served = client.get(url)
+    assert served.status_code == 200 and served.content == PNG and served["Content-Type"] == "image/png"
+    assert "immutable" in served["Cache-Control"]
+    assert client.get(f"/s/logo/{survey.pk}/stale/").status_code == 404
+    email = render_invitation(Invitation(survey=survey, contact=Contact(email="a@example.com")), "t0ken")
+    assert f'<img src="{settings.SITE_URL}{url}" alt="Delivery CSAT"' in email.html
+    invitation, token = sent_invitation(survey=survey)
+    assert f'src="{url}"' in client.get(f"/s/{token}/").content.decode()
+
+    edit = {**FORM, "remove_logo": "on"}
+    client.post(f"/surveys/manage/{survey.pk}/", edit)
+    survey.refresh_from_db()
+    assert survey.logo_version == "" and client.get(url).status_code == 404
