@@ -290,8 +290,9 @@ def link_answer_key(answer: Answer) -> str:
 
 
 @transaction.atomic
-def add_link_comment(*, survey: Survey, key: str, comment: str) -> Answer:
-    """The second step of an anonymous answer: its comment, within the 24 hours an answer may change."""
+def update_link_answer(*, survey: Survey, key: str, score=None, comment: str | None = None) -> Answer:
+    """Change an anonymous answer (its score, its comment: the second step) within the 24 hours an answer may change.
+    `key` is the signed handle its author got back, so nobody else can."""
     try:
         answer_id = signing.loads(key, salt=LINK_ANSWER_SALT, max_age=ANSWER_CHANGE_WINDOW)
     except signing.BadSignature:
@@ -299,8 +300,11 @@ def add_link_comment(*, survey: Survey, key: str, comment: str) -> Answer:
     answer = Answer.objects.select_for_update().filter(pk=answer_id, survey=survey).first()
     if answer is None:
         raise ValidationError({"answer": _("This answer can no longer be changed.")})
-    answer.comment = comment.strip()
-    answer.save(update_fields=["comment", "updated_at"])
+    if score is not None:
+        answer.score = validate_score(survey, score)
+    if comment is not None:
+        answer.comment = comment.strip()
+    answer.save(update_fields=["score", "comment", "updated_at"])
     answer_recorded.send(sender=Answer, answer=answer, created=False)
     return answer
 

@@ -1,10 +1,11 @@
 from django.urls import path
 
-from . import manage_views, views
+from . import manage_views, views, widget
 
 app_name = "surveys"
 urlpatterns = [
     path("s/w/<slug:slug>/", views.web_link, name="web_link"),
+    path("s/widget/<slug:slug>/", widget.widget, name="widget"),
     path("s/logo/<int:survey_id>/<str:version>/", views.logo, name="logo"),
     path("s/<str:token>/", views.answer, name="answer"),
     path("u/<str:token>/", views.unsubscribe, name="unsubscribe"),

@@ -141,7 +141,9 @@ def over_hourly_limit(request, survey) -> bool:
 def _record_link_answer(request, survey, data):
     """A new anonymous answer, or the comment for the one this visitor just gave (step two)."""
     if request.POST.get("step") == "comment" and request.POST.get("answer"):
-        return services.add_link_comment(survey=survey, key=request.POST["answer"], comment=data["comment"])
+        return services.update_link_answer(
+            survey=survey, key=request.POST["answer"], score=data["score"], comment=data["comment"]
+        )
     return services.record_link_answer(
         survey=survey, score=data["score"], comment=data["comment"], language=translation.get_language()
     )
