@@ -48,3 +48,24 @@ def test_a_customer_answers_from_the_email_on_a_phone(
     assert (answer.score, answer.comment) == (score, comment)
     assert Feedback.objects.get(answer=answer).language == language
     phone.close()
+
+
+def test_a_tapped_score_is_kept_before_any_comment(browser, live_server, settings):
+    settings.SITE_URL = live_server.url
+    invitation = services.invite_contact(survey=SurveyFactory(), contact=ContactFactory(language="ja"))
+    services.send_invitation(invitation_id=invitation.pk)
+    link = re.search(r'href="([^"]+\?score=9)"', mail.outbox[-1].alternatives[0][0]).group(1)
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = phone.new_page()
+    page.goto(link)
+    page.locator("label[for=score-4]").tap()  # the customer changes their mind, then leaves without a comment
+    expect(page.locator("#score-status")).to_have_text("評価を保存しました。ほかに何かございますか？")
+    expect(page.locator("#follow-up")).not_to_have_text("")
+    answer = Answer.objects.get()
+    assert (answer.score, answer.comment) == (4, "")
+    assert Feedback.objects.get(answer=answer).segment == "detractor"
+    page.fill("textarea[name=comment]", "配送が遅い")
+    page.get_by_role("button", name="送信").click()
+    expect(page.locator("h1")).to_be_visible()
+    assert Answer.objects.values_list("score", "comment").get() == (4, "配送が遅い")
+    phone.close()
