@@ -4,6 +4,7 @@ from dataclasses import asdict
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import decorators, permissions, serializers, status, viewsets
@@ -83,8 +84,18 @@ class SurveyViewSet(viewsets.ModelViewSet):
 class ContactSerializer(serializers.ModelSerializer):
     class Meta:
         model = Contact
-        fields = ["id", "email", "name", "external_id", "language", "customer_since", "attributes", "created_at"]
-        read_only_fields = ["created_at"]
+        fields = [
+            "id",
+            "email",
+            "name",
+            "external_id",
+            "language",
+            "customer_since",
+            "attributes",
+            "created_at",
+            "archived_at",
+        ]
+        read_only_fields = ["created_at", "archived_at"]
         validators = []  # upsert: an existing email or external id updates that contact
         extra_kwargs = {"external_id": {"validators": []}, "email": {"validators": []}}
 
@@ -103,13 +114,28 @@ class ContactSerializer(serializers.ModelSerializer):
 
 
 class ContactViewSet(viewsets.ModelViewSet):
-    """Contacts; `POST` upserts by external id, else by email."""
+    """Contacts; `POST` upserts by external id, else by email. `POST /api/v1/contacts/<id>/archive/` archives one:
+    kept with its history, never surveyed again. The list shows active contacts; `?archived=true` the others."""
 
     queryset = Contact.objects.all()
     serializer_class = ContactSerializer
     permission_classes = [permissions.IsAuthenticated, ModelPermissions]
     filterset_fields = ["language", "external_id", "email"]
     http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        if self.action != "list":
+            return self.queryset
+        archived = self.request.query_params.get("archived", "").lower() in ("1", "true", "yes")
+        return self.queryset.filter(archived_at__isnull=not archived)
+
+    @extend_schema(request=None, responses=ContactSerializer)
+    @decorators.action(detail=True, methods=["post"])
+    def archive(self, request, pk=None):
+        contact = self.get_object()
+        contact.archived_at = contact.archived_at or timezone.now()
+        contact.save(update_fields=["archived_at"])
+        return Response(self.get_serializer(contact).data)
 
 
 class InvitationInput(serializers.Serializer):

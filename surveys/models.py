@@ -180,6 +180,7 @@ class Contact(models.Model):
     customer_since = models.DateField(null=True, blank=True)
     attributes = models.JSONField(default=dict, blank=True, help_text=_("plan, product, lifetime value, region…"))
     created_at = models.DateTimeField(auto_now_add=True)
+    archived_at = models.DateTimeField(null=True, blank=True, help_text=_("Archived contacts are kept, never asked."))
 
     class Meta:
         ordering = ["name", "email"]

@@ -16,7 +16,7 @@ CONTACT_FIELDS = {"language"}
 
 def audience(send: Send):
     """The contacts a send is for: its filters on contact fields and attributes."""
-    contacts = Contact.objects.order_by("pk")
+    contacts = Contact.objects.filter(archived_at__isnull=True).order_by("pk")
     for name, value in (send.audience or {}).items():
         field = name if name in CONTACT_FIELDS else f"attributes__{name}"
         contacts = contacts.filter(**{field: value})

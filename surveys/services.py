@@ -85,6 +85,8 @@ def skip_reason(*, survey: Survey, contact: Contact, exempt_reason: str = "") ->
 
     A named exemption (a transactional survey, the recovery re-survey) lifts the throttle, never the suppression.
     """
+    if contact.archived_at:
+        return "contact archived"
     suppressed = Suppression.objects.filter(email__iexact=contact.email).first()
     if suppressed:
         return f"suppressed: {suppressed.reason}"

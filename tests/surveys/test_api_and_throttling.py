@@ -153,3 +153,21 @@ def test_contacts_import_keeps_valid_rows_and_reports_the_rest(client, manager, 
     assert Contact.objects.get(external_id="c-9").email == "new@example.com"  # upsert by external id
     empty = client.post("/api/v1/contacts/import/", {})
     assert empty.status_code == 400 and "attach a CSV" in empty.json()["file"][0]
+
+
+def test_an_archived_contact_is_kept_but_never_asked_again(client, manager, agent):
+    contact = ContactFactory()
+    client.force_login(agent)
+    assert client.post(f"/api/v1/contacts/{contact.pk}/archive/").status_code == 403  # agents only read contacts
+    client.force_login(manager)
+    archived = client.post(f"/api/v1/contacts/{contact.pk}/archive/")
+    assert archived.status_code == 200 and archived.json()["archived_at"]
+    assert client.get("/api/v1/contacts/").json()["count"] == 0
+    assert [c["id"] for c in client.get("/api/v1/contacts/?archived=true").json()["results"]] == [contact.pk]
+    contact.refresh_from_db()
+    invitation = services.invite_contact(survey=SurveyFactory(), contact=contact, exempt_reason="transactional")
+    assert (invitation.status, invitation.skip_reason) == (InvitationStatus.SKIPPED, "contact archived")
+    from surveys.models import Send
+    from surveys.sending import run_send
+
+    assert run_send(send_id=Send.objects.create(survey=SurveyFactory()).pk) == 0
