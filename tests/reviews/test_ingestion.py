@@ -4,6 +4,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from openpyxl import Workbook
 
+from feedback_platform.textfiles import UnreadableFile
 from followup.models import Case, OutboxEmail
 from reviews import rollups, thresholds
 from reviews.imports import decode, import_reviews
@@ -195,3 +196,22 @@ def test_a_page_import_runs_in_the_background_with_progress_and_an_error_report(
 def test_every_feedback_keeps_a_normalised_score(client):
     import_reviews(b"id,rating\nn1,4\n", "r.csv", platform="shop", classify_now=True)
     assert Feedback.objects.get(external_id="shop:n1").normalized_score == 0.75
+
+
+def test_a_value_postgresql_refuses_sends_the_file_row_by_row_and_names_the_row(django_capture_on_commit_callbacks):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the COPY fast path is PostgreSQL's; CI runs this on PostgreSQL")
+    data = b"id,rating,review,date\nok1,5,Great,2026-02-01\nbad,4,Fine,2026-02-30\nok2,1,Broken,\n"
+    with django_capture_on_commit_callbacks(execute=True):
+        report = import_reviews(data, "r.csv", platform="shop")
+    assert (report.created, report.rows) == (2, 3)
+    assert [(error["row"], error["field"]) for error in report.errors] == [(3, "received_at")]
+    assert sorted(Feedback.objects.values_list("external_id", flat=True)) == ["shop:ok1", "shop:ok2"]
+
+
+def test_a_header_without_an_id_column_is_refused_before_anything_is_stored():
+    with pytest.raises(UnreadableFile, match="No column for external_id"):
+        import_reviews(b"rating,review\n5,Great\n", "r.csv", platform="shop")
+    assert not Feedback.objects.exists()
