@@ -57,6 +57,13 @@ def thanks_context(survey, answer, step: str = "") -> dict:
     }
 
 
+def add_errors(form, error: ValidationError) -> None:
+    """The service's errors beside the form's own: on their field, or above the form."""
+    for field, messages in error.message_dict.items():
+        for message in messages:
+            form.add_error(field if field in form.fields else None, message)
+
+
 def _wants_json(request) -> bool:
     """The page's script saves the score the moment it is tapped, and reads the result as JSON."""
     return "application/json" in request.headers.get("Accept", "")
@@ -92,9 +99,7 @@ def answer(request, token):
                     comment=None if step == "score" else form.cleaned_data["comment"],
                 )
             except ValidationError as error:
-                for field, messages in error.message_dict.items():
-                    for message in messages:
-                        form.add_error(field if field in form.fields else None, message)
+                add_errors(form, error)
             else:
                 if _wants_json(request):
                     return JsonResponse({"score": answer.score, "comment": answer.comment})
@@ -162,15 +167,14 @@ def web_link(request, slug):
     if request.method == "POST":
         if request.POST.get("website"):  # only bots fill the hidden field: thank them, keep nothing
             return render(request, "surveys/thanks.html", {"survey": survey, "answer": None})
-        if over_hourly_limit(request, survey):
+        updating = bool(request.POST.get("answer"))  # step two changes an answer already counted
+        if not updating and over_hourly_limit(request, survey):
             return render(request, "surveys/too_many.html", status=429)
         if form.is_valid():
             try:
                 answer = _record_link_answer(request, survey, form.cleaned_data)
             except ValidationError as error:
-                for field, messages in error.message_dict.items():
-                    for message in messages:
-                        form.add_error(field if field in form.fields else None, message)
+                add_errors(form, error)
             else:
                 step = request.POST.get("step", "")
                 context = {**thanks_context(survey, answer, step=step), "answer_key": services.link_answer_key(answer)}

@@ -55,7 +55,7 @@ def _answer(request, survey, origin):
         return _json(request, {"errors": {"body": [_("Send a JSON object.")]}}, 400, origin=origin)
     if data.get("website"):  # the honeypot: thanked, nothing kept
         return _json(request, {"thanks": _("Thank you for your answer!")}, 201, origin=origin)
-    if over_hourly_limit(request, survey):
+    if not data.get("answer") and over_hourly_limit(request, survey):  # step two changes a counted answer
         return _json(request, {"error": _("Too many answers from here; try again later.")}, 429, origin=origin)
     form = AnswerForm({"score": data.get("score"), "comment": data.get("comment") or ""})
     if not form.is_valid():
