@@ -114,7 +114,8 @@ def main():
         cursor.copy_expert("COPY reviews_feedback TO STDOUT", stored)
         cursor.execute("TRUNCATE reviews_feedback CASCADE")
         cursor.execute(
-            "DROP TABLE IF EXISTS bench_minimal; CREATE TABLE bench_minimal (LIKE reviews_feedback INCLUDING DEFAULTS); "
+            "DROP TABLE IF EXISTS bench_minimal; "
+            "CREATE TABLE bench_minimal (LIKE reviews_feedback INCLUDING DEFAULTS); "
             "ALTER TABLE bench_minimal ADD PRIMARY KEY (id); "
             "CREATE UNIQUE INDEX ON bench_minimal (source, external_id) WHERE external_id IS NOT NULL"
         )
