@@ -131,6 +131,8 @@ def copy_rows(buffer: io.StringIO) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
+ANALYZE_AFTER = 10_000  # rows; autovacuum would get there too, but only after the classification began
+
 # The whole CSV goes to PostgreSQL as it is; checks, segments and hashes are computed there.
 _NUMBER = r"^\s*[0-9]+(\.[0-9]+)?\s*$"
 _DATE = (
@@ -230,4 +232,8 @@ def copy_csv(text: str, columns: dict[int, str], width: int, *, platform: str) -
             {"platform": platform, "d": detractor_max, "p": passive_max},
         )
         created, first_id, last_id = cursor.fetchone()
+        if created >= ANALYZE_AFTER:
+            # Fresh statistics for the background classification's lookups, which would otherwise plan
+            # for the table as it was before (a bitmap scan over every row with the same text, say).
+            cursor.execute("ANALYZE reviews_feedback")
     return CopyResult(rows=rows, created=created, first_id=first_id, last_id=last_id, errors=errors)

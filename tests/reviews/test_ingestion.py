@@ -215,3 +215,37 @@ def test_a_header_without_an_id_column_is_refused_before_anything_is_stored():
     with pytest.raises(UnreadableFile, match="No column for external_id"):
         import_reviews(b"rating,review\n5,Great\n", "r.csv", platform="shop")
     assert not Feedback.objects.exists()
+
+
+def test_background_classification_writes_every_label_once_and_moves_the_rollup_watermark():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from reviews.ingest import classify_stored
+
+    stored = batch_feedback(
+        [
+            {"external_id": "a", "score": 1, "comment": "The refund never arrived, I want to cancel my subscription!!"},
+            {"external_id": "b", "score": 5, "comment": "客服很耐心，问题解决了"},
+        ]
+    )
+    long_ago = timezone.now() - timedelta(days=3)
+    Feedback.objects.update(updated_at=long_ago)
+    assert classify_stored(stored) == 2
+    refund, praise = Feedback.objects.order_by("external_id")
+    assert (refund.language, refund.sentiment_label, refund.churn_intent) == ("en", "negative", "leaving")
+    assert "refunds" in set(refund.topics.values_list("slug", flat=True))
+    assert (praise.language, praise.sentiment_label) == ("zh-hans", "positive")
+    assert refund.explanation["segment"] and refund.explanation["churn"]
+    assert refund.classified_at and refund.updated_at > long_ago  # the rollups pick the change up
+    assert Case.objects.filter(feedback=refund).exists()  # announced to followup: the detractor has a case
+    assert classify_stored(stored) == 0  # a task run twice classifies nothing twice
+    assert refund.topics.count() == Feedback.objects.get(pk=refund.pk).topics.count()
+
+
+def batch_feedback(items):
+    from reviews.batch import ingest_batch
+
+    result = ingest_batch([{**item, "kind": "star"} for item in items], source="api", platform="", classify_now=False)
+    return list(result.created)
