@@ -1,8 +1,11 @@
 """The survey invitation email: the question and one button per score."""
 
+from dataclasses import replace
+
 from django.conf import settings
 from django.core import signing
 from django.urls import reverse
+from django.utils import translation
 
 from feedback_platform.emails import RenderedEmail, render_email
 
@@ -28,24 +31,29 @@ def unsubscribe_url(contact) -> str:
     return settings.SITE_URL + reverse("surveys:unsubscribe", args=[token])
 
 
-def unsubscribe_headers(contact) -> dict:
+def unsubscribe_headers(url: str) -> dict:
     """RFC 8058 one-click unsubscribe: mail clients POST to the link without cookies."""
-    return {"List-Unsubscribe": f"<{unsubscribe_url(contact)}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+    return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 
 
 def render_invitation(invitation: Invitation, token: str, *, reminder: bool = False) -> RenderedEmail:
+    """The invitation in the contact's language, with its List-Unsubscribe headers (the same link as the body's)."""
     survey, contact = invitation.survey, invitation.contact
     language = contact.language or survey.default_language
+    unsubscribe = unsubscribe_url(contact)
+    with translation.override(language):  # the standard wording of a blank question is translated here
+        question = survey.text("question", language)
     context = {
         "survey": survey,
-        "question": survey.text("question", language),
+        "question": question,
         "contact": contact,
         "buttons": [(score, answer_url(token, score)) for score in survey.scores],
         "answer_url": answer_url(token),
         "low_label": survey.scale_min,
-        "unsubscribe_url": unsubscribe_url(contact),
+        "unsubscribe_url": unsubscribe,
         "high_label": survey.scale_max,
         "reminder": reminder,
         "logo_url": logo_url(survey),
     }
-    return render_email("survey_invitation", context, language=language)
+    rendered = render_email("survey_invitation", context, language=language)
+    return replace(rendered, headers={**rendered.headers, **unsubscribe_headers(unsubscribe)})

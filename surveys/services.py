@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from feedback_platform.emails import build_message
 
 from . import tokens
-from .emails import UNSUBSCRIBE_SALT, render_invitation, unsubscribe_headers
+from .emails import UNSUBSCRIBE_SALT, render_invitation
 from .models import (
     Answer,
     Contact,
@@ -157,7 +157,7 @@ def _locked_invitation(invitation_id: int) -> Invitation | None:
 
 def _mail(invitation: Invitation, rendered) -> None:
     """Send, tagged so the provider's delivery and bounce reports find this invitation again."""
-    message = build_message(rendered, to=invitation.contact.email, headers=unsubscribe_headers(invitation.contact))
+    message = build_message(rendered, to=invitation.contact.email)  # List-Unsubscribe comes with the rendering
     message.metadata = {"invitation": str(invitation.pk)}  # django-anymail passes it to the provider
     message.send()
     status = getattr(message, "anymail_status", None)  # set by anymail's backends, not by plain SMTP
