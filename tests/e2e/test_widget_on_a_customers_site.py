@@ -34,7 +34,7 @@ def customer_site(tmp_path, live_server):
     server.shutdown()
 
 
-def test_a_visitor_answers_the_widget_on_the_customers_site(page, customer_site):
+def test_a_visitor_answers_the_widget_on_the_customers_site(page, customer_site, screenshot_dir):
     origin, page_for = customer_site
     SurveyFactory(public_slug="in-app", widget_origins=origin)
     SurveyFactory(public_slug="other-site", widget_origins="https://elsewhere.example.com")
@@ -51,6 +51,7 @@ def test_a_visitor_answers_the_widget_on_the_customers_site(page, customer_site)
     answer = Answer.objects.get()
     assert (answer.channel, answer.score, answer.comment) == ("widget", 3, "")
     widget.locator("textarea").fill("検索が遅い")
+    page.screenshot(path=str(screenshot_dir / "widget-ja.png"))
     widget.get_by_role("button", name="送信").click()
     expect(widget.locator("textarea")).to_have_count(0)  # the card now only thanks
     answer.refresh_from_db()

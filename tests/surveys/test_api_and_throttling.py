@@ -112,7 +112,7 @@ def test_the_email_carries_one_click_unsubscribe_and_a_get_changes_nothing(clien
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     url = re.match(r"<https?://[^/]+(/u/[^>]+/)>", message["List-Unsubscribe"]).group(1)
     assert url in mail.outbox[0].body  # the header's link is the body's, whatever second it was signed
-    assert "友人や同僚に当社をすすめる可能性" in mail.outbox[0].body  # the blank question's standard wording, in Japanese
+    assert "友人や同僚に当社をすすめる可能性" in mail.outbox[0].body  # a blank question: the standard one
     for _ in range(3):  # a mail scanner opening the link
         page = client.get(url)
         assert page.status_code == 200 and client.head(url).status_code == 200
