@@ -3,6 +3,7 @@
 import hashlib
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.db import transaction
@@ -136,3 +137,11 @@ def survey_preview(request):
             "surveys/answer.html", {**page_texts(survey, survey.scale_max), "form": None, "preview": True}, request
         )
     return render(request, "surveys/fragment_preview.html", {"email": email, "page": page, "form": form})
+
+
+@login_required
+@permission_required("surveys.change_survey", raise_exception=True)
+def survey_embed(request, pk):
+    """How to put the survey on a site: the web link, the widget snippet, and the widget itself, live."""
+    survey = get_object_or_404(Survey, pk=pk)
+    return render(request, "surveys/manage_embed.html", {"survey": survey, "site_url": settings.SITE_URL})

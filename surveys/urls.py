@@ -12,5 +12,6 @@ urlpatterns = [
     path("surveys/manage/", manage_views.survey_list, name="manage"),
     path("surveys/manage/new/", manage_views.survey_edit, name="manage_new"),
     path("surveys/manage/<int:pk>/", manage_views.survey_edit, name="manage_edit"),
+    path("surveys/manage/<int:pk>/embed/", manage_views.survey_embed, name="manage_embed"),
     path("surveys/manage/preview/", manage_views.survey_preview, name="manage_preview"),
 ]

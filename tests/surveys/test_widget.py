@@ -75,3 +75,15 @@ def test_a_survey_refuses_an_origin_that_is_not_one(client, manager):
     with pytest.raises(Exception) as error:
         survey.full_clean()
     assert "https://bad.example.com/path is not an origin" in str(error.value)
+
+
+def test_the_embed_page_gives_the_snippet_and_shows_the_widget_live(client, manager, agent, survey, settings):
+    settings.SITE_URL = "https://feedback.example.com"
+    client.force_login(agent)
+    assert client.get(f"/surveys/manage/{survey.pk}/embed/").status_code == 403
+    client.force_login(manager)
+    page = client.get(f"/surveys/manage/{survey.pk}/embed/").content.decode()
+    assert 'src="https://feedback.example.com/static/js/widget.js" data-survey="in-app"' in page.replace("&quot;", '"')
+    assert '<script src="/static/js/widget.js" data-survey="in-app"' in page  # the live preview
+    own = client.get("/s/widget/in-app/", HTTP_ORIGIN="https://feedback.example.com")  # the product's own page
+    assert own.status_code == 200 and own["Access-Control-Allow-Origin"] == "https://feedback.example.com"

@@ -29,7 +29,14 @@ DEMO_USERS = [
     ("agent", "demo-agent-pass", roles.AGENT),
 ]
 SURVEYS = [
-    {"name": "Northwind relationship NPS", "kind": SurveyKind.NPS, "scale_min": 0, "scale_max": 10},
+    {
+        "name": "Northwind relationship NPS",
+        "kind": SurveyKind.NPS,
+        "scale_min": 0,
+        "scale_max": 10,
+        "public_slug": "northwind-nps",  # the web link /s/w/northwind-nps/ and the in-app widget
+        "reminder_after_days": 5,
+    },
     {
         "name": "Delivery satisfaction",
         "kind": SurveyKind.CSAT,
