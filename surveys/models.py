@@ -2,7 +2,6 @@
 
 import re
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -151,10 +150,6 @@ class Survey(models.Model):
         return str(STANDARD_TEXTS.get(name, ""))
 
     def allows_widget_on(self, origin: str) -> bool:
-        """The sites listed for the widget, and this product's own pages (the survey editor's embed preview)."""
-        own = urlsplit(settings.SITE_URL)
-        if origin and origin.lower() == f"{own.scheme}://{own.netloc}".lower():
-            return True
         return bool(origin) and origin.lower() in self.widget_origins.lower().split()
 
     def follow_up(self, segment: str | None, language: str) -> str:

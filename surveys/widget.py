@@ -27,7 +27,8 @@ def widget(request, slug):
     origin = request.headers.get("Origin", "")
     if survey is None:
         return _json(request, {"error": _("No such survey.")}, 404)
-    if origin and not survey.allows_widget_on(origin):
+    own_page = origin == request.build_absolute_uri("/").rstrip("/")  # the survey editor's embed preview
+    if origin and not own_page and not survey.allows_widget_on(origin):
         return _json(request, {"error": _("This site may not show the survey.")}, 403)
     if request.method == "OPTIONS":
         response = HttpResponse(status=204)
