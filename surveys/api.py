@@ -18,6 +18,7 @@ from feedback_platform.textfiles import UnreadableFile
 from . import services
 from .contacts_import import import_contacts
 from .models import Contact, Invitation, Survey, SurveyStatus
+from .sending import send_stats, survey_stats
 
 
 class ModelPermissions(permissions.DjangoModelPermissions):
@@ -63,6 +64,24 @@ class SurveySerializer(serializers.ModelSerializer):
         return data
 
 
+class StatsRowSerializer(serializers.Serializer):
+    send = serializers.IntegerField(required=False)
+    invited = serializers.IntegerField()
+    sent = serializers.IntegerField()
+    skipped = serializers.IntegerField()
+    delivered = serializers.IntegerField()
+    delivered_reported = serializers.BooleanField(help_text="False: no provider reports, delivered = sent - bounced")
+    bounced = serializers.IntegerField()
+    reminded = serializers.IntegerField()
+    answered = serializers.IntegerField()
+    response_rate = serializers.FloatField(allow_null=True, help_text="answered / delivered, in %")
+
+
+class SendingStatsSerializer(serializers.Serializer):
+    survey = StatsRowSerializer()
+    sends = StatsRowSerializer(many=True)
+
+
 class SurveyViewSet(viewsets.ModelViewSet):
     """Surveys. `POST /api/v1/surveys/<id>/archive/` archives one (nothing is deleted)."""
 
@@ -79,6 +98,16 @@ class SurveyViewSet(viewsets.ModelViewSet):
         survey.status = SurveyStatus.ARCHIVED
         survey.save(update_fields=["status"])
         return Response(self.get_serializer(survey).data)
+
+    @extend_schema(request=None, responses=SendingStatsSerializer)
+    @decorators.action(detail=True, methods=["get"])
+    def stats(self, request, pk=None):
+        """Sent, delivered, bounced, reminded, answered and the response rate (answered / delivered),
+        for the survey and for each of its sends."""
+        survey = self.get_object()
+        (overall,) = survey_stats(Survey.objects.filter(pk=survey.pk))
+        sends = send_stats(survey.sends.order_by("-created_at"))
+        return Response(SendingStatsSerializer({"survey": overall, "sends": sends}).data)
 
 
 class ContactSerializer(serializers.ModelSerializer):

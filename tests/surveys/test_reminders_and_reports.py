@@ -118,3 +118,16 @@ def test_a_wrong_webhook_secret_changes_nothing(client, settings):
     )
     assert response.status_code == 400
     assert not Suppression.objects.exists()
+
+
+def test_the_stats_come_through_the_api_for_the_survey_and_each_send(client, manager):
+    survey = SurveyFactory(throttle_days=0)
+    send = Send.objects.create(survey=survey)
+    answered, silent = invite(survey, days_ago=0), invite(survey, days_ago=0)
+    Invitation.objects.update(send=send)
+    Answer.objects.create(invitation=answered, survey=survey, contact=answered.contact, score=3)
+    client.force_login(manager)
+    stats = client.get(f"/api/v1/surveys/{survey.pk}/stats/").json()
+    assert stats["survey"]["sent"] == 2 and stats["survey"]["answered"] == 1
+    assert stats["survey"]["response_rate"] == 50.0 and stats["survey"]["delivered_reported"] is False
+    assert [row["send"] for row in stats["sends"]] == [send.pk]
