@@ -127,6 +127,10 @@ def survey_preview(request):
     form.is_valid()  # the errors show beside the preview; the valid fields shape it
     fields = {name: value for name, value in form.cleaned_data.items() if name not in ("logo_upload", "remove_logo")}
     survey = Survey(**fields)
+    saved_id = request.POST.get("preview_survey", "")
+    saved = Survey.objects.filter(pk=saved_id).only("logo_version").first() if saved_id.isdigit() else None
+    if saved:  # an edited survey keeps showing its logo (the unsaved instance is only rendered, never saved)
+        survey.pk, survey.logo_version = saved.pk, saved.logo_version
     language = request.POST.get("preview_language") or survey.default_language or "en"
     contact = Contact(email="ada@example.com", name="Ada", language=language)
     email = render_invitation(Invitation(survey=survey, contact=contact), "preview-token")

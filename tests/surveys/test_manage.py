@@ -69,6 +69,9 @@ def test_a_logo_is_uploaded_checked_served_and_shown_in_the_email_and_on_the_pag
     assert f'<img src="{settings.SITE_URL}{url}" alt="Delivery CSAT"' in email.html
     invitation, token = sent_invitation(survey=survey)
     assert f'src="{url}"' in client.get(f"/s/{token}/").content.decode()
+    preview = client.post("/surveys/manage/preview/", {**FORM, "preview_survey": survey.pk}).content.decode()
+    assert url in preview  # the editor's preview shows the saved logo
+    assert client.post("/surveys/manage/preview/", {**FORM, "preview_survey": "x"}).status_code == 200
 
     edit = {**FORM, "remove_logo": "on"}
     client.post(f"/surveys/manage/{survey.pk}/", edit)

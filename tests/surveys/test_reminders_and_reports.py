@@ -123,7 +123,8 @@ def test_a_wrong_webhook_secret_changes_nothing(client, settings):
 def test_the_stats_come_through_the_api_for_the_survey_and_each_send(client, manager):
     survey = SurveyFactory(throttle_days=0)
     send = Send.objects.create(survey=survey)
-    answered, silent = invite(survey, days_ago=0), invite(survey, days_ago=0)
+    answered = invite(survey, days_ago=0)
+    invite(survey, days_ago=0)  # a second one, not answered
     Invitation.objects.update(send=send)
     Answer.objects.create(invitation=answered, survey=survey, contact=answered.contact, score=3)
     client.force_login(manager)
