@@ -7,6 +7,7 @@ afterwards, in background batches (reviews.tasks.classify_feedback_task).
 
 import io
 import json
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -132,12 +133,16 @@ def copy_rows(buffer: io.StringIO) -> list[int]:
 
 
 ANALYZE_AFTER = 10_000  # rows; autovacuum would get there too, but only after the classification began
+SLICE = 100_000  # lines per INSERT: each slice commits and reports progress
 
 # The whole CSV goes to PostgreSQL as it is; checks, segments and hashes are computed there.
 _NUMBER = r"^\s*[0-9]+(\.[0-9]+)?\s*$"
+# Exact enough that a value passing it always casts: hours, minutes, seconds and offsets in range
+# (the day of the month is checked against the month's length separately).
 _DATE = (
-    r"^\s*[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?)?"
-    r"\s*(Z|[+-][0-9]{2}(:?[0-9]{2})?)?\s*$"
+    r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+    r"([ T]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?)?"
+    r"\s*(Z|[+-](0[0-9]|1[0-4])(:?[0-5][0-9])?)?$"
 )
 SQL_FIELDS = [
     "external_id",
@@ -156,14 +161,16 @@ SQL_FIELDS = [
 class CopyResult:
     rows: int  # data rows in the file
     created: int
-    first_id: int | None  # the new rows' ids lie in first_id..last_id
-    last_id: int | None
+    id_ranges: list[tuple[int, int]]  # the new rows' ids, first..last, one range per slice
     errors: list[dict]
 
 
-def copy_csv(text: str, columns: dict[int, str], width: int, *, platform: str) -> CopyResult:
+def copy_csv(text: str, columns: dict[int, str], width: int, *, platform: str, progress=None) -> CopyResult:
     """Import a whole decoded CSV through COPY; rows failing a check are reported, not stored.
 
+    The checks run over the whole file first; then the rows go in slices that each commit (inside a
+    caller's transaction they are savepoints), so a page shows progress as they land; a slice that fails
+    leaves the earlier ones in place, and importing the file again adds only what is missing.
     Only for star ratings without contact matching (the common review-site export);
     the caller uses the row-by-row path otherwise.
     """
@@ -174,66 +181,85 @@ def copy_csv(text: str, columns: dict[int, str], width: int, *, platform: str) -
 
     detractor_max, passive_max = thresholds.current()[(SurveyKind.STAR, 5)]
     score = f"round({col('score')}::numeric)::int"
+    date = col("received_at")
     valid_id = f"coalesce({col('external_id')}, '') <> ''"
     valid_score = f"coalesce({col('score')}, '') ~ '{_NUMBER}' AND {score} BETWEEN 1 AND 5"
-    valid_date = f"coalesce({col('received_at')}, '') = '' OR {col('received_at')} ~ '{_DATE}'"
+    # CASE keeps the order: the day is compared with the month's length only once the pattern matched.
+    valid_date = f"""coalesce({date}, '') = '' OR CASE WHEN {date} ~ '{_DATE}' THEN
+        substr({date}, 9, 2)::int <= extract(day from make_date(substr({date}, 1, 4)::int,
+            substr({date}, 6, 2)::int, 1) + interval '1 month - 1 day')
+        ELSE false END"""
     normal = f"lower(regexp_replace(coalesce({col('comment')}, ''), '\\s+', ' ', 'g'))"
     raw_columns = ", ".join(f"c{i} text" for i in range(width))
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("DROP TABLE IF EXISTS import_raw, import_errors")
-        cursor.execute(f"CREATE TEMP TABLE import_raw (line bigserial, {raw_columns}) ON COMMIT DROP")
-        cursor.copy_expert(
-            f"COPY import_raw ({', '.join(f'c{i}' for i in range(width))}) FROM STDIN WITH (FORMAT csv, HEADER true)",
-            io.StringIO(text),
+    insert = f"""
+        WITH created AS (
+        INSERT INTO reviews_feedback ({", ".join(COLUMNS)}, sentiment_label, tone, churn_intent, is_suspicious,
+            suspicion_score, lifecycle_stage, created_at, updated_at)
+        SELECT 'import', %(platform)s || ':' || {col("external_id")}, 'star', 1, 5, s, (s - 1) / 4.0,
+            CASE WHEN s <= %(d)s THEN 'detractor' WHEN s <= %(p)s THEN 'passive' ELSE 'promoter' END,
+            'star ' || s || '/5: detractor ≤%(d)s, passive ≤%(p)s',
+            left(coalesce({col("comment")}, ''), 10000),
+            CASE WHEN length(n) >= 12 THEN encode(sha256(convert_to(n, 'UTF8')), 'hex') ELSE '' END,
+            '', %(platform)s, left(coalesce({col("author_name")}, ''), 200),
+            left(coalesce({col("review_url")}, ''), 500), left(coalesce({col("product_ref")}, ''), 200),
+            CASE WHEN coalesce({date}, '') = '' THEN now() ELSE {date}::timestamptz END,
+            jsonb_build_object('segment', 'star ' || s || '/5: detractor ≤%(d)s, passive ≤%(p)s',
+                'import', jsonb_strip_nulls(jsonb_build_object(
+                    'account_age_days', {col("account_age_days")}, 'remote', {col("remote")}))),
+            '', '', 'none', false, 0, '', now(), now()
+        FROM (SELECT *, {score} AS s, {normal} AS n FROM import_raw raw
+              WHERE raw.line > %(after)s AND raw.line <= %(upto)s
+              AND NOT EXISTS (SELECT FROM import_errors e WHERE e.line = raw.line)) AS checked
+        ON CONFLICT (source, external_id) WHERE external_id IS NOT NULL DO NOTHING
+        RETURNING id
         )
-        rows = cursor.rowcount
-        # The checks run once: the insert below skips the lines they name instead of re-running them.
-        cursor.execute(
-            f"""
-            CREATE TEMP TABLE import_errors ON COMMIT DROP AS
-            SELECT line, 'external_id' AS field, 'required: it makes importing twice harmless' AS reason
-            FROM import_raw WHERE NOT ({valid_id})
-            UNION ALL
-            SELECT line, 'score', CASE WHEN coalesce({col("score")}, '') ~ '{_NUMBER}'
-                THEN {score} || ' is outside 1..5' ELSE 'required, a number' END FROM import_raw
-            WHERE NOT ({valid_score})
-            UNION ALL
-            SELECT line, 'received_at', 'not a date: ' || quote_literal({col("received_at")}) FROM import_raw
-            WHERE NOT ({valid_date})
-            """
-        )
-        cursor.execute("SELECT line + 1, field, reason FROM import_errors ORDER BY 1, 2")
-        errors = [{"row": row, "field": field, "reason": reason} for row, field, reason in cursor.fetchall()]
-        cursor.execute(
-            f"""
-            WITH created AS (
-            INSERT INTO reviews_feedback ({", ".join(COLUMNS)}, sentiment_label, tone, churn_intent, is_suspicious,
-                suspicion_score, lifecycle_stage, created_at, updated_at)
-            SELECT 'import', %(platform)s || ':' || {col("external_id")}, 'star', 1, 5, s, (s - 1) / 4.0,
-                CASE WHEN s <= %(d)s THEN 'detractor' WHEN s <= %(p)s THEN 'passive' ELSE 'promoter' END,
-                'star ' || s || '/5: detractor ≤%(d)s, passive ≤%(p)s',
-                left(coalesce({col("comment")}, ''), 10000),
-                CASE WHEN length(n) >= 12 THEN encode(sha256(convert_to(n, 'UTF8')), 'hex') ELSE '' END,
-                '', %(platform)s, left(coalesce({col("author_name")}, ''), 200),
-                left(coalesce({col("review_url")}, ''), 500), left(coalesce({col("product_ref")}, ''), 200),
-                CASE WHEN coalesce({col("received_at")}, '') = '' THEN now()
-                     ELSE {col("received_at")}::timestamptz END,
-                jsonb_build_object('segment', 'star ' || s || '/5: detractor ≤%(d)s, passive ≤%(p)s',
-                    'import', jsonb_strip_nulls(jsonb_build_object(
-                        'account_age_days', {col("account_age_days")}, 'remote', {col("remote")}))),
-                '', '', 'none', false, 0, '', now(), now()
-            FROM (SELECT *, {score} AS s, {normal} AS n FROM import_raw raw
-                  WHERE NOT EXISTS (SELECT FROM import_errors e WHERE e.line = raw.line)) AS checked
-            ON CONFLICT (source, external_id) WHERE external_id IS NOT NULL DO NOTHING
-            RETURNING id
+        SELECT count(*), min(id), max(id) FROM created
+    """
+    with connection.cursor() as cursor:
+        with transaction.atomic():  # a failure here leaves no table behind and the connection usable
+            cursor.execute("DROP TABLE IF EXISTS import_raw, import_errors")
+            cursor.execute(f"CREATE TEMP TABLE import_raw (line bigserial PRIMARY KEY, {raw_columns})")
+            cursor.copy_expert(
+                f"COPY import_raw ({', '.join(f'c{i}' for i in range(width))}) "
+                "FROM STDIN WITH (FORMAT csv, HEADER true)",
+                io.StringIO(text),
             )
-            SELECT count(*), min(id), max(id) FROM created
-            """,
-            {"platform": platform, "d": detractor_max, "p": passive_max},
-        )
-        created, first_id, last_id = cursor.fetchone()
-        if created >= ANALYZE_AFTER:
-            # Fresh statistics for the background classification's lookups, which would otherwise plan
-            # for the table as it was before (a bitmap scan over every row with the same text, say).
-            cursor.execute("ANALYZE reviews_feedback")
-    return CopyResult(rows=rows, created=created, first_id=first_id, last_id=last_id, errors=errors)
+            rows = cursor.rowcount
+            # The checks run once: the inserts skip the lines they name instead of re-running them.
+            cursor.execute(
+                f"""
+                CREATE TEMP TABLE import_errors AS
+                SELECT line, 'external_id' AS field, 'required: it makes importing twice harmless' AS reason
+                FROM import_raw WHERE NOT ({valid_id})
+                UNION ALL
+                SELECT line, 'score', CASE WHEN coalesce({col("score")}, '') ~ '{_NUMBER}'
+                    THEN {score} || ' is outside 1..5' ELSE 'required, a number' END FROM import_raw
+                WHERE NOT ({valid_score})
+                UNION ALL
+                SELECT line, 'received_at', 'not a date: ' || quote_literal({date}) FROM import_raw
+                WHERE NOT ({valid_date})
+                """
+            )
+            cursor.execute("SELECT line + 1, field, reason FROM import_errors ORDER BY 1, 2")
+            errors = [{"row": row, "field": field, "reason": reason} for row, field, reason in cursor.fetchall()]
+        try:
+            failed_lines = sorted({error["row"] - 1 for error in errors})
+            created, ranges = 0, []
+            for after in range(0, rows, SLICE):
+                upto = min(rows, after + SLICE)
+                params = {"platform": platform, "d": detractor_max, "p": passive_max, "after": after, "upto": upto}
+                with transaction.atomic():
+                    cursor.execute(insert, params)
+                    count, first_id, last_id = cursor.fetchone()
+                if count:
+                    ranges.append((first_id, last_id))
+                    created += count
+                if progress:
+                    progress(upto, rows, bisect_right(failed_lines, upto))
+            if created >= ANALYZE_AFTER:
+                # Fresh statistics for the background classification's lookups, which would otherwise plan
+                # for the table as it was before (a bitmap scan over every row with the same text, say).
+                cursor.execute("ANALYZE reviews_feedback")
+        finally:
+            cursor.execute("DROP TABLE IF EXISTS import_raw, import_errors")
+    return CopyResult(rows=rows, created=created, id_ranges=ranges, errors=errors)

@@ -120,13 +120,9 @@ def _whole_file_in_sql(filename: str, classify_now: bool) -> bool:
 
 
 def _import_in_sql(text, width, columns, report, *, platform, progress) -> ImportReport:
-    result = fastimport.copy_csv(text, columns, width, platform=platform)
-    if result.created:
-        transaction.on_commit(
-            partial(classify_import_task.delay, platform, result.first_id, result.last_id), robust=True
-        )
+    result = fastimport.copy_csv(text, columns, width, platform=platform, progress=progress)
+    for first_id, last_id in result.id_ranges:
+        transaction.on_commit(partial(classify_import_task.delay, platform, first_id, last_id), robust=True)
     report.rows, report.created, report.errors = result.rows, result.created, result.errors
     report.existing = result.rows - result.created - len({error["row"] for error in result.errors})
-    if progress:
-        progress(report.rows, report.rows, len(result.errors))
     return report

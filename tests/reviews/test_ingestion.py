@@ -198,17 +198,28 @@ def test_every_feedback_keeps_a_normalised_score(client):
     assert Feedback.objects.get(external_id="shop:n1").normalized_score == 0.75
 
 
-def test_a_value_postgresql_refuses_sends_the_file_row_by_row_and_names_the_row(django_capture_on_commit_callbacks):
+def test_the_fast_path_names_every_impossible_date_and_reports_progress_slice_by_slice(monkeypatch):
     from django.db import connection
+
+    from reviews import fastimport
 
     if connection.vendor != "postgresql":
         pytest.skip("the COPY fast path is PostgreSQL's; CI runs this on PostgreSQL")
-    data = b"id,rating,review,date\nok1,5,Great,2026-02-01\nbad,4,Fine,2026-02-30\nok2,1,Broken,\n"
-    with django_capture_on_commit_callbacks(execute=True):
-        report = import_reviews(data, "r.csv", platform="shop")
-    assert (report.created, report.rows) == (2, 3)
-    assert [(error["row"], error["field"]) for error in report.errors] == [(3, "received_at")]
-    assert sorted(Feedback.objects.values_list("external_id", flat=True)) == ["shop:ok1", "shop:ok2"]
+    monkeypatch.setattr(fastimport, "SLICE", 2)
+    dates = ["2026-02-01", "2026-02-30", "2026-13-01", "2026-02-01T25:00", "yesterday", "2024-02-29T23:59:59+09:00", ""]
+    rows = "".join(f"r{i},4,Fine,{date}\n" for i, date in enumerate(dates))
+    seen = []
+    report = import_reviews(
+        f"id,rating,review,date\n{rows}".encode(), "r.csv", platform="shop", progress=lambda *a: seen.append(a)
+    )
+    assert [(error["row"], error["field"]) for error in report.errors] == [
+        (3, "received_at"),
+        (4, "received_at"),
+        (5, "received_at"),
+        (6, "received_at"),
+    ]
+    assert (report.rows, report.created) == (7, 3)  # 2024 was a leap year; an empty date is "now"
+    assert seen == [(2, 7, 1), (4, 7, 3), (6, 7, 4), (7, 7, 4)]  # rows done, total, failed so far
 
 
 def test_a_header_without_an_id_column_is_refused_before_anything_is_stored():
