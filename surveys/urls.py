@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import manage_views, views, widget
+from . import contact_views, manage_views, views, widget
 
 app_name = "surveys"
 urlpatterns = [
@@ -10,6 +10,7 @@ urlpatterns = [
     path("s/<str:token>/", views.answer, name="answer"),
     path("u/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("surveys/manage/", manage_views.survey_list, name="manage"),
+    path("surveys/contacts/", contact_views.contact_list, name="contacts"),
     path("surveys/manage/new/", manage_views.survey_edit, name="manage_new"),
     path("surveys/manage/<int:pk>/", manage_views.survey_edit, name="manage_edit"),
     path("surveys/manage/<int:pk>/embed/", manage_views.survey_embed, name="manage_embed"),

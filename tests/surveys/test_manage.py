@@ -77,3 +77,25 @@ def test_a_logo_is_uploaded_checked_served_and_shown_in_the_email_and_on_the_pag
     client.post(f"/surveys/manage/{survey.pk}/", edit)
     survey.refresh_from_db()
     assert survey.logo_version == "" and client.get(url).status_code == 404
+
+
+def test_managers_import_contacts_on_the_page_with_a_per_row_report(client, manager, agent):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from surveys.models import Contact
+
+    csv = "email,name,language,plan,shoe_size\nmei@example.com,陈梅,zh-hans,pro,38\nnot-an-email,Bad,en,,\n"
+    client.force_login(agent)
+    assert client.get("/surveys/contacts/").status_code == 200  # agents see contacts
+    upload = SimpleUploadedFile("contacts.csv", csv.encode("gb18030"))
+    assert client.post("/surveys/contacts/", {"file": upload}).status_code == 403  # but do not import them
+    client.force_login(manager)
+    page = client.post("/surveys/contacts/", {"file": SimpleUploadedFile("contacts.csv", csv.encode("gb18030"))})
+    text = page.content.decode()
+    assert page.status_code == 200 and "2 rows read (gb18030): 1 new, 0 updated." in text
+    assert "<td>3</td><td>email</td><td>not an email address: &#x27;not-an-email&#x27;</td>" in text
+    assert "shoe_size" in text and "unknown column" in text
+    assert Contact.objects.get().attributes == {"plan": "pro"}
+    assert "陈梅" in client.get("/surveys/contacts/?q=mei").content.decode()
+    refused = client.post("/surveys/contacts/", {"file": SimpleUploadedFile("c.pdf", b"%PDF")})
+    assert refused.status_code == 400 and "Upload a .csv or .xlsx file." in refused.content.decode()
