@@ -26,10 +26,10 @@ def widget(request, slug):
     survey = Survey.objects.filter(public_slug=slug).first()
     origin = request.headers.get("Origin", "")
     if survey is None:
-        return _json(request, {"error": _("No such survey.")}, 404)
+        return _json({"error": _("No such survey.")}, 404)
     own_page = origin == request.build_absolute_uri("/").rstrip("/")  # the survey editor's embed preview
     if origin and not own_page and not survey.allows_widget_on(origin):
-        return _json(request, {"error": _("This site may not show the survey.")}, 403)
+        return _json({"error": _("This site may not show the survey.")}, 403)
     if request.method == "OPTIONS":
         response = HttpResponse(status=204)
         response["Access-Control-Allow-Origin"], response["Vary"] = origin, "Origin"
@@ -38,12 +38,12 @@ def widget(request, slug):
         response["Access-Control-Max-Age"] = "600"
         return response
     if request.method not in ("GET", "POST"):
-        return _json(request, {"error": _("Method not allowed.")}, 405, origin=origin)
+        return _json({"error": _("Method not allowed.")}, 405, origin=origin)
     if survey.status != SurveyStatus.ACTIVE:
-        return _json(request, {"error": _("This survey is not taking answers right now")}, 410, origin=origin)
+        return _json({"error": _("This survey is not taking answers right now")}, 410, origin=origin)
     translation.activate(_language(request, survey))
     if request.method == "GET":
-        return _json(request, _config(survey), 200, origin=origin)
+        return _json(_config(survey), 200, origin=origin)
     return _answer(request, survey, origin)
 
 
@@ -53,14 +53,14 @@ def _answer(request, survey, origin):
         if not isinstance(data, dict):
             raise ValueError
     except ValueError:
-        return _json(request, {"errors": {"body": [_("Send a JSON object.")]}}, 400, origin=origin)
+        return _json({"errors": {"body": [_("Send a JSON object.")]}}, 400, origin=origin)
     if data.get("website"):  # the honeypot: thanked, nothing kept
-        return _json(request, {"thanks": _("Thank you for your answer!")}, 201, origin=origin)
+        return _json({"thanks": _("Thank you for your answer!")}, 201, origin=origin)
     if not data.get("answer") and over_hourly_limit(request, survey):  # step two changes a counted answer
-        return _json(request, {"error": _("Too many answers from here; try again later.")}, 429, origin=origin)
+        return _json({"error": _("Too many answers from here; try again later.")}, 429, origin=origin)
     form = AnswerForm({"score": data.get("score"), "comment": data.get("comment") or ""})
     if not form.is_valid():
-        return _json(request, {"errors": form.errors}, 400, origin=origin)
+        return _json({"errors": form.errors}, 400, origin=origin)
     try:
         if data.get("answer"):
             answer = services.update_link_answer(
@@ -78,11 +78,11 @@ def _answer(request, survey, origin):
                 channel=AnswerChannel.WIDGET,
             )
     except ValidationError as error:
-        return _json(request, {"errors": error.message_dict}, 400, origin=origin)
+        return _json({"errors": error.message_dict}, 400, origin=origin)
     thanks = thanks_context(survey, answer)
     body = {"answer": services.link_answer_key(answer), "thanks": thanks["thanks"] or _("Thank you for your answer!")}
     body["follow_up"] = thanks["follow_up"]
-    return _json(request, body, 200 if data.get("answer") else 201, origin=origin)
+    return _json(body, 200 if data.get("answer") else 201, origin=origin)
 
 
 def _config(survey) -> dict:
@@ -106,9 +106,9 @@ def _language(request, survey) -> str:
     return wanted if wanted in dict(settings.LANGUAGES) else request.LANGUAGE_CODE or survey.default_language
 
 
-def _json(request, body: dict, status: int, origin: str = "") -> JsonResponse:
+def _json(body: dict, status: int, origin: str = "") -> JsonResponse:
     response = JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
     if origin:
-        response["Access-Control-Allow-Origin"] = origin  # only ever an origin the survey lists
+        response["Access-Control-Allow-Origin"] = origin  # only ever one the survey lists, or our own
     response["Vary"] = "Origin"
     return response
