@@ -140,6 +140,7 @@ def due_reminders(limit: int = 1000) -> list[int]:
                 reminded_at__isnull=True,
                 bounced_at__isnull=True,
                 answer__isnull=True,
+                contact__archived_at__isnull=True,
                 sent_at__lte=now - timedelta(days=survey.reminder_after_days),
             )
             .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))

@@ -146,6 +146,7 @@ def _may_remind(invitation: Invitation) -> bool:
         and invitation.bounced_at is None
         and not invitation.is_expired
         and invitation.survey.status == SurveyStatus.ACTIVE
+        and invitation.contact.archived_at is None
         and not Answer.objects.filter(invitation=invitation).exists()
         and not Suppression.objects.filter(email__iexact=invitation.contact.email).exists()
     )
