@@ -17,8 +17,8 @@ from feedback_platform.textfiles import UnreadableFile
 
 from . import services
 from .contacts_import import import_contacts
-from .models import Contact, Invitation, Survey, SurveyStatus
-from .sending import send_stats, survey_stats
+from .models import Contact, Invitation, Send, Survey, SurveyStatus
+from .sending import schedule_send, send_stats, survey_stats
 
 
 class ModelPermissions(permissions.DjangoModelPermissions):
@@ -82,6 +82,24 @@ class SendingStatsSerializer(serializers.Serializer):
     sends = StatsRowSerializer(many=True)
 
 
+class SendInput(serializers.Serializer):
+    audience = serializers.DictField(
+        child=serializers.CharField(max_length=100),
+        required=False,
+        default=dict,
+        help_text='Contact filters: language and attributes, e.g. {"language": "ja", "plan": "pro"}; empty: everyone',
+    )
+    sample_percent = serializers.IntegerField(min_value=1, max_value=100, default=100)
+    daily_cap = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
+    scheduled_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+class SendOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Send
+        fields = ["id", "survey", "audience", "sample_percent", "daily_cap", "scheduled_at", "status", "created_at"]
+
+
 class SurveyViewSet(viewsets.ModelViewSet):
     """Surveys. `POST /api/v1/surveys/<id>/archive/` archives one (nothing is deleted)."""
 
@@ -98,6 +116,21 @@ class SurveyViewSet(viewsets.ModelViewSet):
         survey.status = SurveyStatus.ARCHIVED
         survey.save(update_fields=["status"])
         return Response(self.get_serializer(survey).data)
+
+    @extend_schema(request=SendInput, responses={201: SendOutput})
+    @decorators.action(detail=True, methods=["post"])
+    def sends(self, request, pk=None):
+        """Send the survey to a filtered group: now, or at `scheduled_at`; sampled and capped per day if asked.
+        Throttled, suppressed and archived contacts get skipped invitations with the reason."""
+        if not request.user.has_perm("surveys.add_invitation"):
+            raise permissions.exceptions.PermissionDenied
+        survey = self.get_object()
+        if survey.status != SurveyStatus.ACTIVE:
+            raise serializers.ValidationError({"survey": [f"the survey is {survey.status}, not active"]})
+        data = SendInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        send = schedule_send(survey=survey, **data.validated_data)
+        return Response(SendOutput(send).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses=SendingStatsSerializer)
     @decorators.action(detail=True, methods=["get"])

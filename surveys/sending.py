@@ -2,6 +2,7 @@
 
 import hashlib
 from datetime import timedelta
+from functools import partial
 
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q
@@ -151,3 +152,25 @@ def due_reminders(limit: int = 1000) -> list[int]:
         if len(due) >= limit:
             break
     return due
+
+
+AUDIENCE_FIELDS = ["language", "plan", "region", "product"]
+
+
+@transaction.atomic
+def schedule_send(
+    *, survey, audience: dict, sample_percent: int = 100, daily_cap: int | None = None, scheduled_at=None
+) -> Send:
+    """Record a send to the contacts matching `audience`; one that is due starts at once, in the worker."""
+    from .tasks import run_send_task
+
+    send = Send.objects.create(
+        survey=survey,
+        audience=audience,
+        sample_percent=sample_percent,
+        daily_cap=daily_cap,
+        scheduled_at=scheduled_at or timezone.now(),
+    )
+    if send.scheduled_at <= timezone.now():
+        transaction.on_commit(partial(run_send_task.delay, send.pk), robust=True)
+    return send

@@ -36,3 +36,11 @@ def queue_due_reminders() -> int:
     for invitation_id in due:
         send_reminder_task.delay(invitation_id)
     return len(due)
+
+
+@shared_task
+def run_send_task(send_id: int) -> int:
+    """Start a send now (the beat sweep picks up scheduled ones and continues capped ones)."""
+    from .sending import run_send
+
+    return run_send(send_id=send_id)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import contact_views, manage_views, views, widget
+from . import contact_views, manage_views, send_views, views, widget
 
 app_name = "surveys"
 urlpatterns = [
@@ -14,5 +14,6 @@ urlpatterns = [
     path("surveys/manage/new/", manage_views.survey_edit, name="manage_new"),
     path("surveys/manage/<int:pk>/", manage_views.survey_edit, name="manage_edit"),
     path("surveys/manage/<int:pk>/embed/", manage_views.survey_embed, name="manage_embed"),
+    path("surveys/manage/<int:pk>/send/", send_views.survey_send, name="manage_send"),
     path("surveys/manage/preview/", manage_views.survey_preview, name="manage_preview"),
 ]
