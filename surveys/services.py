@@ -329,7 +329,11 @@ def record_delivery_report(
     when = when or timezone.now()
     reason = None if soft else SUPPRESSION_OF_EVENT.get(event_type)
     if reason and recipient and not Suppression.objects.filter(email__iexact=recipient).exists():
-        Suppression.objects.create(email=recipient, reason=reason)
+        try:
+            with transaction.atomic():
+                Suppression.objects.create(email=recipient, reason=reason)
+        except IntegrityError:
+            pass  # a report about the same address, recorded a moment ago
     invitation = _reported_invitation(metadata, provider_message_id)
     if invitation is None:
         return None
