@@ -4,6 +4,8 @@ import csv
 import io
 import re
 
+from django import forms
+from django.utils.translation import gettext_lazy as _
 from openpyxl import load_workbook
 
 _KANA = re.compile(r"[\u3040-\u30ff]")
@@ -50,3 +52,19 @@ def read_table(data: bytes, filename: str) -> tuple[list[str], list[list], str]:
     text, encoding = decode(data)
     rows = list(csv.reader(io.StringIO(text)))
     return [cell.strip() for cell in rows[0]] if rows else [], rows[1:], encoding
+
+
+class SpreadsheetField(forms.FileField):
+    """An uploaded CSV or XLSX file, refused by its name and size before anything reads it."""
+
+    def __init__(self, *, max_bytes: int, too_large: str, **kwargs):
+        super().__init__(label=_("CSV or XLSX file"), **kwargs)
+        self.max_bytes, self.too_large = max_bytes, too_large
+
+    def clean(self, data, initial=None):
+        upload = super().clean(data, initial)
+        if upload and not upload.name.lower().endswith((".csv", ".xlsx")):
+            raise forms.ValidationError(_("Upload a .csv or .xlsx file."))
+        if upload and upload.size > self.max_bytes:
+            raise forms.ValidationError(self.too_large)
+        return upload

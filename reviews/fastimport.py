@@ -1,8 +1,9 @@
-"""The PostgreSQL fast path for large review imports: COPY into a staging table, then one
+"""The PostgreSQL fast paths for large review imports: COPY into a staging table, then
 INSERT … ON CONFLICT DO NOTHING, so a re-import adds nothing and no row costs a query.
 
-Rows are checked in Python first (bad ones go to the report); the text is classified
-afterwards, in background batches (reviews.tasks.classify_feedback_task).
+`copy_csv` checks a whole CSV in SQL and inserts it in committed slices; `stage_rows` and
+`copy_rows` take rows already read and checked in Python (XLSX). The text is classified
+afterwards, in background batches (reviews.tasks).
 """
 
 import io

@@ -3,22 +3,18 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 
+from feedback_platform.textfiles import SpreadsheetField
+
 from .exports import export
 from .import_jobs import MAX_UPLOAD, start_import
 from .models import ImportJob
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label=_("CSV or XLSX file"))
+    file = SpreadsheetField(
+        max_bytes=MAX_UPLOAD, too_large=_("The file is larger than 50 MB; import it with manage.py import_reviews.")
+    )
     platform = forms.SlugField(label=_("Platform"), help_text=_("Where the reviews come from, e.g. tmall, app-store."))
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith((".csv", ".xlsx")):
-            raise forms.ValidationError(_("Upload a .csv or .xlsx file."))
-        if upload.size > MAX_UPLOAD:
-            raise forms.ValidationError(_("The file is larger than 50 MB; import it with manage.py import_reviews."))
-        return upload
 
 
 @login_required

@@ -74,7 +74,7 @@ def import_reviews(
             try:
                 return _import_in_sql(text, len(header), columns, report, platform=platform, progress=progress)
             except DatabaseError:
-                pass  # a value the checks let through but PostgreSQL refused (say 2026-02-30): row by row below
+                pass  # a value the SQL checks missed and PostgreSQL refused: row by row below, which names it
     header, rows, encoding = read_table(data, filename)
     columns, unknown = _required_columns(header, mapping)
     report = ImportReport(rows=len(rows), encoding=encoding, unknown_columns=unknown)

@@ -118,7 +118,7 @@ def classify_stored(feedback_ids: list[int]) -> int:
             feedback.is_suspicious, feedback.suspicion_score, feedback.explanation["suspicion"] = suspicion.assess(
                 feedback
             )
-            feedback.updated_at = now  # bulk_update skips auto_now, and the rollups follow updated_at
+            feedback.updated_at = now  # the raw UPDATE below skips auto_now, and the rollups follow updated_at
             links += [through(feedback_id=feedback.pk, topic_id=topics[slug]) for slug in slugs if slug in topics]
         _write_labels(rows)
         through.objects.filter(feedback_id__in=[feedback.pk for feedback in rows]).delete()

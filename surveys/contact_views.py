@@ -6,11 +6,10 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import render
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from feedback_platform.textfiles import UnreadableFile
+from feedback_platform.textfiles import SpreadsheetField, UnreadableFile
 
 from .contacts_import import import_contacts
 from .models import Contact
@@ -19,15 +18,7 @@ MAX_CONTACTS_FILE = 20 * 1024 * 1024
 
 
 class ContactImportForm(forms.Form):
-    file = forms.FileField(label=gettext_lazy("CSV or XLSX file"))
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith((".csv", ".xlsx")):
-            raise forms.ValidationError(_("Upload a .csv or .xlsx file."))
-        if upload.size > MAX_CONTACTS_FILE:
-            raise forms.ValidationError(_("The file is larger than 20 MB."))
-        return upload
+    file = SpreadsheetField(max_bytes=MAX_CONTACTS_FILE, too_large=gettext_lazy("The file is larger than 20 MB."))
 
 
 @login_required

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from .models import Send, Survey, SurveyStatus
-from .sending import audience, schedule_send, send_stats
+from .sending import AUDIENCE_FIELDS, audience, schedule_send, send_stats
 
 
 class SendForm(forms.Form):
@@ -34,7 +34,7 @@ class SendForm(forms.Form):
     )
 
     def audience(self) -> dict:
-        return {name: value for name in ("language", "plan", "region", "product") if (value := self.cleaned_data[name])}
+        return {name: value for name in AUDIENCE_FIELDS if (value := self.cleaned_data[name])}
 
 
 @login_required

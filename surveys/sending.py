@@ -154,7 +154,7 @@ def due_reminders(limit: int = 1000) -> list[int]:
     return due
 
 
-AUDIENCE_FIELDS = ["language", "plan", "region", "product"]
+AUDIENCE_FIELDS = ["language", "plan", "region", "product"]  # what the send page filters on
 
 
 @transaction.atomic
