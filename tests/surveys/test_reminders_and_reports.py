@@ -37,11 +37,13 @@ def test_one_reminder_goes_to_those_who_did_not_answer_with_a_link_of_its_own(cl
     too_recent = invite(survey, days_ago=1)
     suppressed = invite(survey)
     Suppression.objects.create(email=suppressed.contact.email, reason="unsubscribed")
+    archived = invite(survey)
+    type(archived.contact).objects.filter(pk=archived.contact_id).update(archived_at=timezone.now())
     invite(SurveyFactory(throttle_days=0), contact=silent.contact)  # a survey without reminders
     first_link = link_of(mail.outbox[0])
     mail.outbox.clear()
 
-    assert queue_due_reminders() == 1  # not the answered, the too recent, the suppressed
+    assert queue_due_reminders() == 1  # not the answered, the too recent, the suppressed, the archived
     (reminder,) = mail.outbox
     assert reminder.to == [silent.contact.email] and reminder.subject.startswith("Reminder:")
     assert "A few days ago we asked you one question" in reminder.body
@@ -89,11 +91,14 @@ def test_the_providers_reports_mark_delivery_and_bounces_suppress_the_address(cl
     hard = {"RecordType": "Bounce", "Type": "HardBounce", "ID": 1, "MessageID": "pm-2", "Email": bounced.contact.email}
     postmark(client, settings, {**hard, "Metadata": {"invitation": str(bounced.pk)}})
     postmark(client, settings, {**hard, "Type": "SoftBounce", "Email": soft.contact.email})
+    Invitation.objects.filter(pk=soft.pk).update(provider_message_id="pm-3")  # as anymail's backends record it
+    postmark(client, settings, {"RecordType": "Delivery", "MessageID": "pm-3", "Recipient": soft.contact.email})
     postmark(client, settings, {"RecordType": "SpamComplaint", "ID": 2, "MessageID": "x", "Email": "angry@example.com"})
 
     delivered.refresh_from_db()
     bounced.refresh_from_db()
     assert delivered.delivered_at and not delivered.bounced_at
+    assert Invitation.objects.get(pk=soft.pk).delivered_at  # no metadata: found by the provider's message id
     assert bounced.bounced_at and "bounced" in bounced.provider_event
     reasons = dict(Suppression.objects.values_list("email", "reason"))
     assert reasons == {bounced.contact.email: "bounced", "angry@example.com": "complained"}  # a soft bounce: none
@@ -101,8 +106,8 @@ def test_the_providers_reports_mark_delivery_and_bounces_suppress_the_address(cl
     assert later.status == InvitationStatus.SKIPPED and later.skip_reason == "suppressed: bounced"
 
     (row,) = send_stats(Send.objects.all())
-    assert (row["sent"], row["delivered"], row["delivered_reported"], row["bounced"]) == (3, 1, True, 1)
-    assert (row["answered"], row["response_rate"]) == (1, 100.0)  # answered / delivered
+    assert (row["sent"], row["delivered"], row["delivered_reported"], row["bounced"]) == (3, 2, True, 1)
+    assert (row["answered"], row["response_rate"]) == (1, 50.0)  # answered / delivered
     (by_survey,) = survey_stats(type(survey).objects.filter(pk=survey.pk))
     assert by_survey["invited"] == 4 and by_survey["skipped"] == 1
 
