@@ -9,14 +9,17 @@ REDIS_URL, EMAIL_URL, SECRET_KEY, ALLOWED_HOSTS and DEBUG=false.
 import secrets
 from pathlib import Path
 
-import environ
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = BASE_DIR / "var"
+from feedback_platform.environment import LoudEnv
 
-env = environ.Env()
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = LoudEnv()  # empty means unset; a malformed value stops start-up naming the variable
+
+# Where the embedded defaults keep their files: the SQLite database, mail, the broker's folders.
+VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
 
 DEBUG = env.bool("DEBUG", default=True)
 # With DEBUG off there is no default: production must set its own secret.
@@ -126,9 +129,11 @@ STORAGES = {
 }
 MEDIA_ROOT = VAR_DIR / "media"
 
-# Email: saved as files under var/mail/ unless EMAIL_URL names a server.
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default="filemail:///var/mail")
+# Email: saved as .eml files under var/mail/ (one per message) unless EMAIL_URL names a server;
+# filemail:///some/folder is relative to the project.
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default=f"filemail:///{VAR_DIR / 'mail'}")
 if EMAIL_CONFIG["EMAIL_BACKEND"].endswith("filebased.EmailBackend"):
+    EMAIL_CONFIG["EMAIL_BACKEND"] = "feedback_platform.mailfiles.EmlFileBackend"
     EMAIL_CONFIG["EMAIL_FILE_PATH"] = str(BASE_DIR / EMAIL_CONFIG["EMAIL_FILE_PATH"])
 vars().update(EMAIL_CONFIG)  # django-environ's documented way to apply an email URL
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Northwind Care <care@example.com>")

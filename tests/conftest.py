@@ -1,29 +1,36 @@
-"""Shared fixtures: personas, a real SMTP sink, and a real Celery worker.
+"""Shared fixtures: personas, a real SMTP sink, a real Celery worker, and a clean slate per test.
 
-With DATABASE_URL and REDIS_URL set (CI), the suite runs on PostgreSQL and the
-worker consumes from Redis; without them, SQLite and the filesystem broker.
-In CI a missing service fails the run instead of quietly falling back.
+With DATABASE_URL and REDIS_URL set, the suite runs on PostgreSQL and the
+worker consumes from Redis; with neither, SQLite and the filesystem broker
+(CI runs both). Half of them set is refused rather than quietly mixed.
 """
 
 import os
 import socket
 import time
 from importlib import import_module
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from aiosmtpd.controller import Controller
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings
+from django.core.cache import cache
+from django.test import override_settings
 
 from feedback_platform.celery import app as celery_app
 from feedback_platform.roles import ADMIN, AGENT, MANAGER
 from followup.models import Team
 from tests.factories import UserFactory
 
+# The cache the tests use on Redis: a database of its own, so clearing it never touches the broker's queues.
+TEST_CACHE_REDIS_DB = 15
+
 
 def pytest_configure(config):
-    if os.environ.get("CI") and not (os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL")):
-        raise pytest.UsageError("CI must run on PostgreSQL and Redis: set DATABASE_URL and REDIS_URL.")
+    if bool(os.environ.get("DATABASE_URL")) != bool(os.environ.get("REDIS_URL")):
+        raise pytest.UsageError("Set both DATABASE_URL and REDIS_URL (PostgreSQL and Redis) or neither (embedded).")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -41,6 +48,30 @@ def _isolated_filesystem_broker(tmp_path_factory):
         "control_folder": str(folder / "control"),
         "store_processed": False,
     }
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cache_apart_from_the_broker():
+    if not settings.REDIS_URL:
+        yield
+        return
+    location = urlsplit(settings.REDIS_URL)._replace(path=f"/{TEST_CACHE_REDIS_DB}").geturl()
+    with override_settings(CACHES={"default": {**settings.CACHES["default"], "LOCATION": location}}):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _clean_slate(settings, tmp_path):
+    """Each test starts with an empty cache (rate-limit counters), mail folder and broker queue,
+    whatever the tests before it left there."""
+    cache.clear()
+    settings.EMAIL_FILE_PATH = str(tmp_path / "mail")
+    if settings.REDIS_URL:
+        celery_app.control.purge()
+    else:
+        folder = Path(celery_app.conf.broker_transport_options["data_folder_in"])
+        for message in folder.glob("*.msg"):
+            message.unlink(missing_ok=True)
 
 
 @pytest.fixture(autouse=True)
@@ -109,7 +140,7 @@ class SinkHandler:
         return "250 Message accepted for delivery"
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -119,7 +150,7 @@ def _free_port() -> int:
 def smtp_sink(settings):
     """A real SMTP server on loopback; Django's mail goes to it for the test."""
     handler = SinkHandler()
-    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
     controller.start()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = controller.hostname, controller.port

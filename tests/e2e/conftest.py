@@ -11,17 +11,18 @@ from django.conf import settings
 # calls the tests make there are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
 
 
 @pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Browser tests need Debian's chromium: apt-get install -y chromium fonts-noto-cjk")
+def browser_type_launch_args(browser_type_launch_args, playwright):
+    """Debian's chromium where it is installed, else Playwright's own build (`make test` provides one)."""
+    chromium = shutil.which("chromium")
+    if not chromium and not Path(playwright.chromium.executable_path).exists():
+        pytest.fail("Browser tests need Chromium: run scripts/ensure-browser (what `make test` runs first).")
     return {
         **browser_type_launch_args,
-        "executable_path": CHROMIUM,
+        **({"executable_path": chromium} if chromium else {}),
         "args": [
             "--no-sandbox",
             "--disable-gpu",
