@@ -24,8 +24,6 @@ from feedback_platform.roles import ADMIN, AGENT, MANAGER
 from followup.models import Team
 from tests.factories import UserFactory
 
-# The cache the tests use on Redis: a database of its own, so clearing it never touches the broker's queues.
-TEST_CACHE_REDIS_DB = 15
 
 
 def pytest_configure(config):
@@ -55,7 +53,9 @@ def _cache_apart_from_the_broker():
     if not settings.REDIS_URL:
         yield
         return
-    location = urlsplit(settings.REDIS_URL)._replace(path=f"/{TEST_CACHE_REDIS_DB}").geturl()
+    # The tests' cache gets the Redis database after the broker's, so clearing it never touches a queue.
+    broker = urlsplit(settings.REDIS_URL)
+    location = broker._replace(path=f"/{int(broker.path.strip('/') or 0) + 1}").geturl()
     with override_settings(CACHES={"default": {**settings.CACHES["default"], "LOCATION": location}}):
         yield
 
