@@ -1,0 +1,29 @@
+"""Publishing Celery tasks after commit, without ever failing the request whose data committed.
+
+A task is published once the transaction that made its work commits, so no
+worker sees uncommitted rows. If the broker is down at that moment the data is
+already safe: the failure is logged and a periodic sweep finds the work undone
+and publishes it again. Raising here would turn a saved answer into a 500.
+"""
+
+import logging
+from typing import Any
+
+from celery import Task
+from django.db import transaction
+
+log = logging.getLogger(__name__)
+
+
+def publish_on_commit(task: Task, *args: Any, queue: str | None = None) -> None:
+    """Publish `task(*args)` when the current transaction commits (at once outside one)."""
+
+    def publish() -> None:
+        try:
+            task.apply_async(args=args, queue=queue)
+        except Exception:
+            if task.app.conf.task_always_eager and task.app.conf.task_eager_propagates:
+                raise  # tests that run tasks in-process want to see their errors
+            log.warning("could not publish %s%r; the sweep will publish it again", task.name, args, exc_info=True)
+
+    transaction.on_commit(publish)
