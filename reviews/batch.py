@@ -7,12 +7,12 @@ with field errors are reported by their index; the valid ones are stored.
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from feedback_platform.publishing import BULK_QUEUE, publish_on_commit
 from surveys.models import DEFAULT_SCALES, Contact, Survey, SurveyKind
 
 from .models import Feedback, Source
@@ -151,5 +151,6 @@ def ingest_batch(items: list[dict], *, source: str, platform: str = "", classify
     else:
         from .tasks import classify_feedback_task
 
-        transaction.on_commit(partial(classify_feedback_task.delay, result.created), robust=True)
+        # API answers wait on the customer queue (a detractor's apology follows); imports on the bulk one.
+        publish_on_commit(classify_feedback_task, result.created, queue=BULK_QUEUE if source == Source.IMPORT else None)
     return result

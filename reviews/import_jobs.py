@@ -1,9 +1,9 @@
 """Background imports from the web page: the job row carries the file and the progress."""
 
-from functools import partial
-
 from django.db import transaction
 from django.utils import timezone
+
+from feedback_platform.publishing import publish_on_commit
 
 from .imports import UnreadableFile, import_reviews
 from .models import ImportJob
@@ -16,7 +16,7 @@ def start_import(*, data: bytes, filename: str, platform: str, user) -> ImportJo
     job = ImportJob.objects.create(data=data, filename=filename, platform=platform, created_by=user)
     from .tasks import run_import_task
 
-    transaction.on_commit(partial(run_import_task.delay, job.pk), robust=True)
+    publish_on_commit(run_import_task, job.pk)
     return job
 
 

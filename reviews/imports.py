@@ -3,10 +3,10 @@
 import csv
 import io
 from dataclasses import dataclass, field
-from functools import partial
 
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection
 
+from feedback_platform.publishing import BULK_QUEUE, publish_on_commit
 from feedback_platform.textfiles import UnreadableFile, decode, read_table
 
 from . import batch, fastimport
@@ -89,7 +89,7 @@ def import_reviews(
         if fast:
             buffer, staged = fastimport.stage_rows(items, platform=platform, first_row=start + 2, errors=report.errors)
             created = fastimport.copy_rows(buffer)
-            transaction.on_commit(partial(classify_feedback_task.delay, created), robust=True)
+            publish_on_commit(classify_feedback_task, created, queue=BULK_QUEUE)
             report.created += len(created)
             report.existing += staged - len(created)
             if progress:
@@ -122,7 +122,7 @@ def _whole_file_in_sql(filename: str, classify_now: bool) -> bool:
 def _import_in_sql(text, width, columns, report, *, platform, progress) -> ImportReport:
     result = fastimport.copy_csv(text, columns, width, platform=platform, progress=progress)
     for first_id, last_id in result.id_ranges:
-        transaction.on_commit(partial(classify_import_task.delay, platform, first_id, last_id), robust=True)
+        publish_on_commit(classify_import_task, platform, first_id, last_id)
     report.rows, report.created, report.errors = result.rows, result.created, result.errors
     report.existing = result.rows - result.created - len({error["row"] for error in result.errors})
     return report

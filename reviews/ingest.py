@@ -55,6 +55,24 @@ def lifecycle_stage(contact, when) -> str:
 
 
 @transaction.atomic
+def ingest_recorded_answer(*, answer_id: int) -> Feedback | None:
+    """The worker's half of an answer: its Feedback, classification and what `followup` does about it.
+
+    Idempotent, since a task may run twice and the sweep may publish one already running: the answer row
+    is locked (two runs take turns), and a Feedback that already shows the answer's score and comment is
+    left alone. Returns None for an answer that is gone or already ingested.
+    """
+    answer = Answer.objects.select_for_update(of=("self",)).select_related("survey", "contact").filter(pk=answer_id)
+    answer = answer.first()
+    if answer is None:
+        return None
+    current = Feedback.objects.filter(answer=answer).only("score", "comment", "classified_at").first()
+    if current and current.classified_at and (current.score, current.comment) == (answer.score, answer.comment):
+        return None
+    return ingest_answer(answer=answer)
+
+
+@transaction.atomic
 def ingest_answer(*, answer: Answer, announce: bool = True) -> Feedback:
     """Create or update the Feedback of a survey answer and announce it to `followup`."""
     survey = answer.survey

@@ -1,8 +1,29 @@
 from celery import shared_task
 
-from . import ingest, rollups, thresholds
+from feedback_platform.publishing import BULK_QUEUE
+
+from . import ingest, rollups, sweeps, thresholds
 
 CLASSIFY_BATCH = 500
+
+
+@shared_task
+def ingest_answer_task(answer_id: int) -> bool:
+    """A customer's answer, after its commit: Feedback, classification, rules, case, emails."""
+    return ingest.ingest_recorded_answer(answer_id=answer_id) is not None
+
+
+@shared_task
+def sweep_unfinished_work() -> int:
+    """Beat: publish again what a lost task left undone (answers with no Feedback, unclassified feedback)."""
+    answers, customer_batches, bulk_batches = sweeps.unfinished_work()
+    for answer_id in answers:
+        ingest_answer_task.delay(answer_id)
+    for feedback_ids in customer_batches:
+        classify_feedback_task.delay(feedback_ids)
+    for feedback_ids in bulk_batches:
+        classify_feedback_task.apply_async(args=(feedback_ids,), queue=BULK_QUEUE)
+    return len(answers) + sum(map(len, customer_batches)) + sum(map(len, bulk_batches))
 
 
 @shared_task

@@ -25,7 +25,6 @@ from followup.models import Team
 from tests.factories import UserFactory
 
 
-
 def pytest_configure(config):
     if bool(os.environ.get("DATABASE_URL")) != bool(os.environ.get("REDIS_URL")):
         raise pytest.UsageError("Set both DATABASE_URL and REDIS_URL (PostgreSQL and Redis) or neither (embedded).")
@@ -92,8 +91,24 @@ def _migration_data_after_flush(request):
         create_contenttypes(app_config, verbosity=0)
         create_permissions(app_config, verbosity=0)
     import_module("feedback_platform.migrations.0001_roles").assign_roles(apps)
+    import_module("feedback_platform.migrations.0005_activity_permission").grant(apps, None)
     import_module("followup.migrations.0002_defaults").create_defaults(apps, None)
     import_module("reviews.migrations.0005_default_topics").create_topics(apps, None)
+
+
+@pytest.fixture
+def client(client, django_capture_on_commit_callbacks):
+    """Django's test client, whose requests commit: what a request leaves for after its commit (publishing
+    the worker's tasks, which run in-process here) runs as the request returns, as it does in production.
+    The test's own transaction never commits, so without this nothing after-commit would ever run."""
+    send = client.request
+
+    def request(**kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return send(**kwargs)
+
+    client.request = request
+    return client
 
 
 @pytest.fixture(autouse=True)
@@ -164,7 +179,10 @@ def smtp_sink(settings):
 def celery_worker(transactional_db):
     """A real Celery worker (in a thread) consuming from the configured broker."""
     celery_app.conf.task_always_eager = False
-    with start_worker(celery_app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=30):
+    queues = ["customer", "bulk"]  # one test worker takes both queues
+    with start_worker(
+        celery_app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=30, queues=queues
+    ):
         yield
 
 

@@ -108,7 +108,7 @@ def test_compose_migrates_once_before_anything_starts(compose):
     services = compose["services"]
     migrate = services["migrate"]
     assert "migrate" in " ".join(migrate["command"]) and migrate.get("restart", "no") == "no"
-    for name in ("web", "worker", "beat"):
+    for name in ("web", "worker", "worker-bulk", "beat"):
         command = " ".join(services[name]["command"])
         assert "migrate" not in command, f"{name} must not run migrations itself"
         assert services[name]["depends_on"]["migrate"] == {"condition": "service_completed_successfully"}
@@ -129,8 +129,9 @@ def test_compose_pins_every_image_and_keeps_redis_data(compose):
 
 def test_compose_scales_web_and_worker_and_runs_exactly_one_beat(compose):
     services = compose["services"]
-    assert "container_name" not in services["web"] and "container_name" not in services["worker"]
-    assert "ports" not in services["worker"]
+    for name in ("web", "worker", "worker-bulk"):
+        assert "container_name" not in services[name]
+    assert "ports" not in services["worker"] and "ports" not in services["worker-bulk"]
     # A fixed host port on web would refuse a second replica: web publishes a range or none.
     for port in services["web"].get("ports", []):
         assert "-" in str(port).split(":")[0], "web's host port must be a range so --scale web=N works"
@@ -139,3 +140,21 @@ def test_compose_scales_web_and_worker_and_runs_exactly_one_beat(compose):
     assert "beat" in " ".join(beat["command"]) and "worker" not in " ".join(beat["command"])
     commands = [" ".join(service.get("command", [])).split() for service in services.values()]
     assert not any("--beat" in words or "-B" in words for words in commands), "beat only as its own service"
+
+
+def _queues_consumed(command: str) -> set[str]:
+    words = command.split()
+    return set(words[words.index("-Q") + 1].split(",")) if "worker" in words and "-Q" in words else set()
+
+
+def test_every_queue_a_task_goes_to_has_workers_in_the_procfile_and_in_compose(compose):
+    routed = {settings.CELERY_TASK_DEFAULT_QUEUE} | {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}
+    assert routed == {"customer", "bulk"}
+    procfile = (BASE_DIR / "Procfile").read_text().splitlines()
+    by_procfile = set().union(*(_queues_consumed(line.split(":", 1)[1]) for line in procfile if ": " in line))
+    by_compose = set().union(*(_queues_consumed(" ".join(s.get("command", []))) for s in compose["services"].values()))
+    assert routed <= by_procfile, "make run must run a worker for every queue"
+    assert routed <= by_compose, "docker compose must run a worker for every queue"
+    # Customer-facing work and bulk work never share a worker, so an import cannot delay an apology.
+    for line in procfile:
+        assert _queues_consumed(line) != {"customer", "bulk"}

@@ -44,7 +44,9 @@ class Processes:
         return subprocess.Popen(command, cwd=BASE_DIR, env=self.env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
 
     def start_worker(self):
-        self.worker = self._spawn(["worker", "--pool=solo", "-n", f"fault{self.kills}@%h"], "worker.log")
+        self.worker = self._spawn(
+            ["worker", "--pool=solo", "-Q", "customer,bulk", "-n", f"fault{self.kills}@%h"], "worker.log"
+        )
 
     def kill_worker(self):
         self.worker.send_signal(signal.SIGKILL)
