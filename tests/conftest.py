@@ -17,6 +17,7 @@ from aiosmtpd.controller import Controller
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from django.test import override_settings
 
 from feedback_platform.celery import app as celery_app
@@ -97,15 +98,20 @@ def _migration_data_after_flush(request):
 
 
 @pytest.fixture
-def client(client, django_capture_on_commit_callbacks):
+def client(client):
     """Django's test client, whose requests commit: what a request leaves for after its commit (publishing
-    the worker's tasks, which run in-process here) runs as the request returns, as it does in production.
-    The test's own transaction never commits, so without this nothing after-commit would ever run."""
+    the worker's tasks, which run in-process here) runs as the request returns, as it does in production,
+    and is then gone, as after a real commit. The test's own transaction never commits, so without this
+    nothing after-commit would ever run."""
     send = client.request
 
     def request(**kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return send(**kwargs)
+        start = len(connection.run_on_commit)
+        response = send(**kwargs)
+        while len(connection.run_on_commit) > start:  # a callback may schedule more
+            _savepoints, callback, _robust = connection.run_on_commit.pop(start)
+            callback()
+        return response
 
     client.request = request
     return client
