@@ -15,6 +15,7 @@ AGENT = "Agent"
 VIEW_REPORTS = "reviews.view_reports"
 WORK_CASES = "followup.view_case"
 VIEW_ALL_CASES = "followup.view_all_cases"
+VIEW_ACTIVITY = "feedback_platform.view_activityentry"  # admins: granted by migration 0005_activity_permission
 
 
 def reports_required(view):
@@ -25,6 +26,11 @@ def reports_required(view):
 def cases_required(view):
     """Agent pages: 403 for anyone who does not work cases."""
     return permission_required(WORK_CASES, raise_exception=True)(view)
+
+
+def activity_required(view):
+    """Admin pages about everyone's actions: 403 for anyone without the activity permission."""
+    return permission_required(VIEW_ACTIVITY, raise_exception=True)(view)
 
 
 def role_name(user) -> str:

@@ -7,7 +7,7 @@ from rest_framework.routers import DefaultRouter
 from followup.api import CaseViewSet, LoopMetricsApi
 from surveys.api import ContactImportApi, ContactViewSet, InvitationApi, SurveyViewSet
 
-from . import views
+from . import activity_views, views
 
 router = DefaultRouter()
 router.register("surveys", SurveyViewSet, basename="survey")
@@ -22,6 +22,8 @@ urlpatterns = [
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("i18n/setlang/", views.set_language, name="set_language"),
+    path("settings/activity/", activity_views.activity, name="activity"),
+    path("settings/activity/activity.csv", activity_views.activity_csv, name="activity_csv"),
     path("admin/", admin.site.urls),
     path("anymail/", include("anymail.urls")),  # provider webhooks, inbound customer replies
     path("api/v1/contacts/import/", ContactImportApi.as_view(), name="api-contacts-import"),

@@ -1,8 +1,8 @@
 """CSV and XLSX exports that Excel opens safely, in every language.
 
-A cell that starts with = + - @ tab or CR would run as a formula in a
-spreadsheet: it gets a leading apostrophe. CSV is UTF-8 with a BOM so Excel
-reads Chinese and Japanese right.
+The cell rule (a leading apostrophe on text a spreadsheet would run as a formula) lives in the base
+layer, `feedback_platform/exports.py`, shared with the activity log's export. CSV is UTF-8 with a BOM so
+Excel reads Chinese and Japanese right.
 """
 
 import csv
@@ -11,17 +11,9 @@ import io
 from django.http import HttpResponse
 from openpyxl import Workbook
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+from feedback_platform.exports import FORMULA_STARTS, safe_cell
 
-
-def safe_cell(value):
-    """Numbers stay numbers; text that a spreadsheet would run is neutralised."""
-    if value is None:
-        return ""
-    if isinstance(value, bool | int | float):
-        return value
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+__all__ = ["FORMULA_STARTS", "export", "safe_cell"]
 
 
 def export(rows: list[dict], columns: list[str], *, name: str, file_format: str) -> HttpResponse:
