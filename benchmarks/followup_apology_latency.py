@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 
-from _setup import BASE_DIR, percentile, setup_django
+from _setup import BASE_DIR, check_alive, percentile, settle, setup_django
 from aiosmtpd.controller import Controller
 
 
@@ -88,8 +88,8 @@ def main():
         cwd=BASE_DIR,
         env=env,
     )
-    time.sleep(4)  # let the worker connect
     try:
+        settle(worker, 4, "the Celery worker")  # let the worker connect
         interval = 1 / args.rate
         started = time.perf_counter() + 1.0
         ids = [invitation.pk for invitation in invitations]
@@ -106,6 +106,7 @@ def main():
         sending_seconds = time.perf_counter() - started
         deadline = time.time() + 300
         while OutboxEmail.objects.filter(status="sent").count() < args.answers and time.time() < deadline:
+            check_alive(worker, "the Celery worker")
             time.sleep(0.5)
     finally:
         worker.terminate()
@@ -116,6 +117,8 @@ def main():
         answered_at=F("case__feedback__received_at")
     )
     latencies = [(row.sent_at - row.answered_at).total_seconds() * 1000 for row in rows]
+    if not latencies:
+        sys.exit(f"no apology was sent for {args.answers} answers (SMTP sink received {sink.count})")
     print(f"answers: {args.answers} at {args.answers / sending_seconds:.1f}/s (target {args.rate}/s), one worker")
     print(f"apologies sent: {len(latencies)}, SMTP sink received: {sink.count}")
     print(

@@ -1,7 +1,7 @@
 """Importing 1,000,000 reviews from CSV into PostgreSQL, against a bare COPY of the same rows;
 the API batch path; and how fast the text is classified afterwards, per language.
 
-Usage: .venv/bin/python benchmarks/reviews_import.py [--rows 1000000] [--classify 6000] [--api 20]
+Usage: .venv/bin/python benchmarks/reviews_import.py [--rows 1000000] [--classify 6000] [--texts 2000] [--api 20]
 """
 
 import argparse
@@ -69,6 +69,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--classify", type=int, default=6000, help="comments per language to classify and time")
+    parser.add_argument("--texts", type=int, default=2000, help="comments per language to classify as text only")
     parser.add_argument("--api", type=int, default=20, help="API batches of 1,000 to send")
     args = parser.parse_args()
     setup_django(database="bench_import", redis_db=8, extra_env={"LOG_LEVEL": "WARNING"})
@@ -80,7 +81,9 @@ def main():
 
     path = Path(f"/tmp/bench-reviews-{args.rows}.csv")
     if not path.exists():
-        make_csv(path, args.rows)
+        partial = path.with_suffix(".partial")  # renamed when whole: a run stopped half-way leaves no short file
+        make_csv(partial, args.rows)
+        partial.rename(path)
     data = path.read_bytes()
     print(f"file: {args.rows:,} rows, {len(data) / 1e6:.0f} MB")
 
@@ -145,7 +148,7 @@ def main():
     from reviews.classify import classify_text
 
     for language in ("en", "zh-hans", "ja"):
-        texts = COMMENTS[language] * 400
+        texts = (COMMENTS[language] * (args.texts // len(COMMENTS[language]) + 1))[: args.texts]
         classify_text(texts[0], language)  # load the language's libraries first
         started = time.perf_counter()
         for text in texts:

@@ -12,7 +12,7 @@ import threading
 import time
 import urllib.parse
 
-from _setup import BASE_DIR, percentile, setup_django
+from _setup import BASE_DIR, percentile, settle, setup_django
 
 PORT = 8471
 
@@ -108,7 +108,7 @@ def main():
         cwd=BASE_DIR,
         env=env,
     )
-    time.sleep(4)
+    settle(server, 4, "gunicorn")
     try:
         # The customer's POST carries the CSRF cookie of the page it came from; the benchmark posts the same way.
         connection_ = http.client.HTTPConnection("127.0.0.1", PORT)

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 
-from _setup import BASE_DIR, setup_django
+from _setup import BASE_DIR, check_alive, settle, setup_django
 from aiosmtpd.controller import Controller
 
 
@@ -67,8 +67,8 @@ def main():
         cwd=BASE_DIR,
         env=env,
     )
-    time.sleep(5)
     try:
+        settle(worker, 5, "the Celery worker")
         from surveys.sending import run_send
 
         started = time.perf_counter()
@@ -76,6 +76,7 @@ def main():
         queued_seconds = time.perf_counter() - started
         deadline = time.time() + 900
         while sink.count < queued and time.time() < deadline:
+            check_alive(worker, "the Celery worker")
             time.sleep(0.5)
         total = time.perf_counter() - started
     finally:
