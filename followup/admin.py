@@ -1,5 +1,8 @@
 from django.contrib import admin
 
+from feedback_platform.activity import Actor
+
+from . import configuration
 from .models import (
     Case,
     CaseEvent,
@@ -59,14 +62,27 @@ class EmailTemplateAdmin(admin.ModelAdmin):
     list_display = ["key", "language", "subject", "updated_at"]
     list_filter = ["key", "language"]
 
+    def save_model(self, request, obj, form, change):
+        configuration.save_email_template(actor=Actor.from_request(request), template=obj)
+
 
 @admin.register(Rule)
 class RuleAdmin(admin.ModelAdmin):
     list_display = ["position", "name", "is_active", "open_case", "email_template", "no_auto_reply"]
     list_display_links = ["name"]
 
+    def save_model(self, request, obj, form, change):
+        configuration.save_rule(actor=Actor.from_request(request), rule=obj)
+
+
+@admin.register(PriorityWeight)
+class PriorityWeightAdmin(admin.ModelAdmin):
+    list_display = ["factor", "weight"]
+
+    def save_model(self, request, obj, form, change):
+        configuration.save_priority_weights(actor=Actor.from_request(request), weights=[obj])
+
 
 admin.site.register(RuleFiring)
 admin.site.register(RootCause)
-admin.site.register(PriorityWeight)
 admin.site.register(Compensation)

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from feedback_platform.activity import Actor, record_activity
 from reviews.models import Feedback
 
 from . import assignment, outbox
@@ -45,8 +46,10 @@ def open_case(
     priority_floor: int = 0,
     sla_minutes: int | None = None,
     now=None,
+    actor: Actor | None = None,
 ) -> tuple[Case, bool]:
-    """Open the case of a feedback once; returns (case, created). `now` backdates demo history."""
+    """Open the case of a feedback once; returns (case, created). `now` backdates demo history.
+    The rules open cases, so the actor is the system unless a caller says otherwise."""
     existing = Case.objects.filter(feedback=feedback).first()
     if existing:
         return existing, False
@@ -65,6 +68,12 @@ def open_case(
     copy_labels(case, feedback)
     case.save()
     CaseEvent.objects.create(case=case, kind=EventKind.CREATED, data={"feedback": feedback.pk}, created_at=now)
+    record_activity(
+        actor=actor or Actor.system("followup.rules"),
+        action="followup.case.opened",
+        target=case,
+        payload={"feedback": feedback.pk, "priority": priority, "team": case.team_id},
+    )
     if case.team and case.team.auto_assign:
         owner = assignment.next_agent(case.team)
         if owner:
@@ -103,6 +112,7 @@ def _set_owner(case: Case, owner, *, actor, now=None) -> None:
         body=owner.get_username(),
         created_at=now or timezone.now(),
     )
+    record_activity(actor=Actor.of(actor), action="followup.case.assigned", target=case, payload={"owner": owner.pk})
 
 
 def _locked(case: Case) -> Case:
@@ -144,7 +154,9 @@ def add_note(*, case: Case, author, body: str) -> CaseEvent:
     body = body.strip()
     if not body:
         raise ValidationError({"body": _("Write the note first.")})
-    return CaseEvent.objects.create(case=case, kind=EventKind.NOTE, actor=author, body=body)
+    event = CaseEvent.objects.create(case=case, kind=EventKind.NOTE, actor=author, body=body)
+    record_activity(actor=Actor.of(author), action="followup.case.noted", target=case, payload={"event": event.pk})
+    return event
 
 
 @transaction.atomic
@@ -155,9 +167,13 @@ def log_call(*, case: Case, agent, outcome: str, notes: str = "") -> CaseEvent:
     case = _locked(case)
     now = timezone.now()
     _first_response(case, now)
-    return CaseEvent.objects.create(
+    event = CaseEvent.objects.create(
         case=case, kind=EventKind.CALL, actor=agent, body=notes.strip(), data={"outcome": outcome.strip()}
     )
+    record_activity(
+        actor=Actor.of(agent), action="followup.case.called", target=case, payload={"outcome": outcome.strip()}
+    )
+    return event
 
 
 @transaction.atomic
@@ -181,6 +197,12 @@ def record_compensation(*, case: Case, agent, kind: str, amount, currency: str, 
         body=note,
         data={"kind": kind, "amount": str(amount), "currency": currency},
     )
+    record_activity(
+        actor=Actor.of(agent),
+        action="followup.case.compensated",
+        target=case,
+        payload={"compensation": compensation.pk, "kind": kind, "amount": str(amount), "currency": currency},
+    )
     return compensation
 
 
@@ -198,6 +220,9 @@ def change_status(*, case: Case, status: str, actor) -> Case:
         case.resolved_at = None
     case.save(update_fields=["status", "resolved_at"])
     CaseEvent.objects.create(case=case, kind=EventKind.STATUS, actor=actor, data={"from": old, "to": status})
+    reopened = old not in OPEN_STATUSES and status in OPEN_STATUSES
+    action = "followup.case.reopened" if reopened else "followup.case.status_changed"
+    record_activity(actor=Actor.of(actor), action=action, target=case, payload={"from": old, "to": status})
     return case
 
 
@@ -226,6 +251,7 @@ def reply_to_customer(*, case: Case, agent, subject: str, body: str):
     )
     event.data = {"outbox": queued.pk, "subject": email.subject}
     CaseEvent.objects.filter(pk=event.pk).update(data=event.data)
+    record_activity(actor=Actor.of(agent), action="followup.case.replied", target=case, payload={"outbox": queued.pk})
     _first_response(case, timezone.now())
     if case.status == CaseStatus.NEW:
         change_status(case=case, status=CaseStatus.IN_PROGRESS, actor=agent)
@@ -276,6 +302,12 @@ def resolve_case(*, case: Case, agent, root_cause: RootCause, summary: str, subj
         body=summary.strip(),
         data={"from": old, "to": CaseStatus.RESOLVED, "root_cause": root_cause.name},
     )
+    record_activity(
+        actor=Actor.of(agent),
+        action="followup.case.resolved",
+        target=case,
+        payload={"from": old, "root_cause": root_cause.pk},
+    )
     return case
 
 
@@ -295,4 +327,5 @@ def mark_troll(*, case: Case, agent, reason: str) -> Case:
         body=reason.strip(),
         data={"from": old, "to": "spam", "troll": True},
     )
+    record_activity(actor=Actor.of(agent), action="followup.case.marked_troll", target=case, payload={"from": old})
     return case

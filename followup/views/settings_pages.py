@@ -6,6 +6,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from feedback_platform.activity import Actor
+
+from .. import configuration
 from ..emails import fill, render_text_email
 from ..forms import EmailTemplateForm, PriorityWeightFormSet, RuleForm
 from ..models import EmailTemplate, PriorityWeight, Rule
@@ -33,7 +36,7 @@ def edit_rule(request, pk=None):
     rule = get_object_or_404(Rule, pk=pk) if pk else None
     form = RuleForm(request.POST or None, instance=rule)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        configuration.save_rule(actor=Actor.from_request(request), rule=form.save(commit=False))
         messages.success(request, _("Rule saved."))
         return redirect("followup:rules")
     status = 400 if request.method == "POST" else 200
@@ -52,7 +55,7 @@ def edit_template(request, pk=None):
     template = get_object_or_404(EmailTemplate, pk=pk) if pk else None
     form = EmailTemplateForm(request.POST or None, instance=template)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        configuration.save_email_template(actor=Actor.from_request(request), template=form.save(commit=False))
         messages.success(request, _("Template saved."))
         return redirect("followup:templates")
     context = {"form": form, "template": template, "placeholders": sorted(PLACEHOLDERS)}
@@ -80,7 +83,7 @@ def preview_template(request):
 def priority_weights(request):
     formset = PriorityWeightFormSet(request.POST or None, queryset=PriorityWeight.objects.all())
     if request.method == "POST" and formset.is_valid():
-        formset.save()
+        configuration.save_priority_weights(actor=Actor.from_request(request), weights=formset.save(commit=False))
         messages.success(request, _("Weights saved. New cases use them."))
         return redirect("followup:priority")
     return render(request, "followup/settings_priority.html", {"formset": formset})
