@@ -1,7 +1,10 @@
-"""How long after the answer the apology leaves the outbox (p50/p99), at 50 answers/s, one worker.
+"""How long after a detractor's answer the apology leaves the outbox (p50/p99), while answers arrive at 50/s.
 
-Runs a real Celery worker on Redis against PostgreSQL, and a real SMTP sink on loopback.
-Usage: .venv/bin/python benchmarks/followup_apology_latency.py [--answers 1000] [--rate 50]
+Realistic answers: scores spread as a real survey's (a third detractors, who each get an apology and a case;
+passives and promoters get their thanks), comments in English, Chinese and Japanese. The answer is committed
+first; ingestion, classification, rules, the case and the email run in one real Celery worker (the customer
+queue) on Redis against PostgreSQL, sending to a real SMTP sink on loopback.
+Usage: .venv/bin/python benchmarks/followup_apology_latency.py [--answers 1000] [--rate 50] [--concurrency 2]
 """
 
 import argparse
@@ -24,6 +27,19 @@ class Sink:
 
 
 PRODUCERS = 3
+COMMENTS = [
+    "The parcel arrived late and broken",
+    "快递晚了五天，盒子还压坏了。",
+    "サポートの返信が遅く、困っています。",
+    "Great service, thanks!",
+    "非常好用",
+    "とても使いやすいです",
+]
+
+
+def realistic_score(n: int) -> int:
+    """0-6, 7-8 and 9-10 in thirds, spread over the run."""
+    return [n % 7, 7 + n % 2, 9 + n % 2][n % 3]
 
 
 def produce(ids, k, step, started, interval):
@@ -37,7 +53,7 @@ def produce(ids, k, step, started, interval):
         if pause > 0:
             time.sleep(pause)
         invitation = Invitation.objects.select_related("survey", "contact").get(pk=ids[n])
-        record_answer(invitation=invitation, score=n % 7, comment="The parcel arrived late and broken")
+        record_answer(invitation=invitation, score=realistic_score(n), comment=COMMENTS[n % len(COMMENTS)])
     connection.close()
 
 
@@ -45,6 +61,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--answers", type=int, default=1000)
     parser.add_argument("--rate", type=float, default=50.0, help="answers per second")
+    parser.add_argument("--concurrency", type=int, default=2, help="processes of the one worker")
     args = parser.parse_args()
 
     sink = Sink()
@@ -84,7 +101,10 @@ def main():
         capture_output=True,
     )
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "feedback_platform", "worker", "--concurrency=1", "--loglevel=WARNING"],
+        [
+            *[sys.executable, "-m", "celery", "-A", "feedback_platform", "worker", "-Q", "customer"],
+            *[f"--concurrency={args.concurrency}", "--loglevel=WARNING"],
+        ],
         cwd=BASE_DIR,
         env=env,
     )
@@ -105,7 +125,9 @@ def main():
             producer.join()
         sending_seconds = time.perf_counter() - started
         deadline = time.time() + 300
-        while OutboxEmail.objects.filter(status="sent").count() < args.answers and time.time() < deadline:
+        detractors = sum(realistic_score(n) <= 6 for n in range(args.answers))
+        apologies = OutboxEmail.objects.filter(status="sent", idempotency_key__startswith="apology:")
+        while apologies.count() < detractors and time.time() < deadline:
             check_alive(worker, "the Celery worker")
             time.sleep(0.5)
     finally:
@@ -119,7 +141,10 @@ def main():
     latencies = [(row.sent_at - row.answered_at).total_seconds() * 1000 for row in rows]
     if not latencies:
         sys.exit(f"no apology was sent for {args.answers} answers (SMTP sink received {sink.count})")
-    print(f"answers: {args.answers} at {args.answers / sending_seconds:.1f}/s (target {args.rate}/s), one worker")
+    print(
+        f"answers: {args.answers} at {args.answers / sending_seconds:.1f}/s (target {args.rate}/s), "
+        f"one worker of {args.concurrency} processes on the customer queue"
+    )
     print(f"apologies sent: {len(latencies)}, SMTP sink received: {sink.count}")
     print(
         f"answer → apology sent: p50 {percentile(latencies, 50):.0f} ms, p99 {percentile(latencies, 99):.0f} ms, "

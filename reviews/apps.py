@@ -7,4 +7,9 @@ class ReviewsConfig(AppConfig):
     name = "reviews"
 
     def ready(self):
+        from celery.signals import worker_init
+
         from . import receivers, thresholds  # noqa: F401  (connect the surveys signal and threshold changes)
+        from .classify import warm_up
+
+        worker_init.connect(warm_up, dispatch_uid="reviews.warm_up_classifiers")
