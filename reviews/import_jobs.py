@@ -3,17 +3,26 @@
 from django.db import transaction
 from django.utils import timezone
 
+from feedback_platform.activity import Actor, record_activity
 from feedback_platform.publishing import publish_on_commit
 
 from .imports import UnreadableFile, import_reviews
 from .models import ImportJob
 
 MAX_UPLOAD = 50 * 1024 * 1024
+IMPORTER = Actor.system("reviews.run_import")
 
 
 @transaction.atomic
 def start_import(*, data: bytes, filename: str, platform: str, user) -> ImportJob:
     job = ImportJob.objects.create(data=data, filename=filename, platform=platform, created_by=user)
+    record_activity(
+        actor=Actor.of(user),
+        action="reviews.import.started",
+        target=job,
+        label=filename,
+        payload={"platform": platform, "bytes": len(data)},
+    )
     from .tasks import run_import_task
 
     publish_on_commit(run_import_task, job.pk)
@@ -38,6 +47,7 @@ def run_import(*, job_id: int) -> None:
         ImportJob.objects.filter(pk=job_id).update(
             status=ImportJob.Status.FAILED, message=str(error), finished_at=timezone.now()
         )
+        record_activity(actor=IMPORTER, action="reviews.import.failed", target=job, label=job.filename)
         return
     ImportJob.objects.filter(pk=job_id).update(
         status=ImportJob.Status.DONE,
@@ -48,4 +58,16 @@ def run_import(*, job_id: int) -> None:
         errors=report.errors,
         message=f"{report.created} new, {report.existing} already imported ({report.encoding})",
         finished_at=timezone.now(),
+    )
+    record_activity(
+        actor=IMPORTER,
+        action="reviews.import.finished",
+        target=job,
+        label=job.filename,
+        payload={
+            "rows": report.rows,
+            "created": report.created,
+            "existing": report.existing,
+            "errors": len(report.errors),
+        },
     )
