@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from .kpis import GROUPINGS, loop_report
 from .models import Case, CaseEvent
+from .models.cases import overdue_condition
 from .views.loop_report import parse_period
 
 
@@ -76,8 +77,8 @@ class CaseFilter(django_filters.FilterSet):
         fields = ["status", "team", "owner"]
 
     def filter_overdue(self, queryset, name, value):
-        overdue = {"first_responded_at__isnull": True, "first_response_due__lte": timezone.now()}
-        return queryset.filter(**overdue) if value else queryset.exclude(**overdue)
+        overdue = overdue_condition(timezone.now())  # Case.objects.overdue()
+        return queryset.filter(overdue) if value else queryset.exclude(overdue)
 
 
 class WorksCases(permissions.BasePermission):

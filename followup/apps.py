@@ -7,4 +7,21 @@ class FollowupConfig(AppConfig):
     name = "followup"
 
     def ready(self):
+        from reviews.signals import segments_reclassified
+
         from . import receivers  # noqa: F401  (connects the reviews signal)
+
+        segments_reclassified.connect(follow_reclassified_segments, dispatch_uid="followup.follow_segments")
+
+
+def follow_reclassified_segments(sender, *, kind: str, scale_max: int, **kwargs) -> None:
+    """A threshold change re-segmented stored feedback in one UPDATE: the cases' copies follow in one more,
+    in the same transaction, so the queue never filters on a segment the feedback no longer has.
+
+    Copied set-based rather than announced per feedback: re-classification must not re-run the rules (no
+    apology for an old answer because a threshold moved), and a million rows cost two statements. The copy
+    stays (rather than the queue joining the feedback) because the queue's filters and counts read cases only.
+    """
+    from .models import Case
+
+    Case.objects.filter(feedback__kind=kind, feedback__scale_max=scale_max).copy_feedback_segments()

@@ -4,7 +4,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from .models import OPEN_STATUSES, Case, CaseEvent, EventKind
+from feedback_platform.activity import Actor, record_activity
+
+from .models import Case, CaseEvent, CaseQuerySet, EventKind
 from .notifications import notify_escalation
 
 FIRST_RESPONSE = "first_response"
@@ -19,20 +21,18 @@ def escalate_overdue(*, limit: int = 200) -> int:
     """
     now = timezone.now()
     total = 0
-    for target, due_field, mark_field, extra in (
-        (FIRST_RESPONSE, "first_response_due", "first_response_escalated_at", {"first_responded_at__isnull": True}),
-        (RESOLUTION, "resolution_due", "resolution_escalated_at", {}),
+    for target, late, due_field, mark_field in (
+        (FIRST_RESPONSE, Case.objects.overdue(now=now), "first_response_due", "first_response_escalated_at"),
+        (RESOLUTION, Case.objects.open().filter(resolution_due__lte=now), "resolution_due", "resolution_escalated_at"),
     ):
-        total += _escalate(target, due_field, mark_field, extra, now=now, limit=limit)
+        total += _escalate(target, late, due_field, mark_field, now=now, limit=limit)
     return total
 
 
 @transaction.atomic
-def _escalate(target, due_field, mark_field, extra, *, now, limit) -> int:
+def _escalate(target: str, late: CaseQuerySet, due_field: str, mark_field: str, *, now, limit: int) -> int:
     overdue = (
-        Case.objects.select_for_update(skip_locked=True)
-        .filter(status__in=OPEN_STATUSES, **{f"{due_field}__lte": now, f"{mark_field}__isnull": True}, **extra)
-        .order_by(due_field)[:limit]
+        late.select_for_update(skip_locked=True).filter(**{f"{mark_field}__isnull": True}).order_by(due_field)[:limit]
     )
     count = 0
     for case in overdue:
@@ -45,6 +45,12 @@ def _escalate(target, due_field, mark_field, extra, *, now, limit) -> int:
             kind=EventKind.ESCALATED,
             body=target,
             data={"target": target, "priority": case.priority, "notified": notified},
+        )
+        record_activity(
+            actor=Actor.system("followup.escalate_overdue"),
+            action="followup.case.escalated",
+            target=case,
+            payload={"target": target, "priority": case.priority},
         )
         count += 1
     return count

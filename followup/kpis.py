@@ -5,7 +5,7 @@ from statistics import median
 
 from reviews.metrics import Z_95
 
-from .models import Case, CaseStatus, RecoveryOutcome
+from .models import Case, CaseQuerySet, CaseStatus, RecoveryOutcome
 
 CLOSED = [CaseStatus.RESOLVED, CaseStatus.CLOSED]
 GROUPINGS = {
@@ -34,8 +34,9 @@ def _percentile(values: list[float], p: float) -> float | None:
     return ordered[min(len(ordered) - 1, math.ceil(p / 100 * len(ordered)) - 1)]
 
 
-def loop_figures(cases) -> dict:
-    """The loop KPIs of a set of cases (detractor cases opened in the period)."""
+def loop_figures(cases: CaseQuerySet) -> dict:
+    """The loop KPIs of a set of cases (detractor cases opened in the period); `overdue`: how many of them
+    wait past their first-response deadline now (Case.objects.overdue())."""
     rows = list(
         cases.values(
             "opened_at", "first_responded_at", "first_response_due", "resolved_at", "status", "recovery_outcome"
@@ -60,6 +61,7 @@ def loop_figures(cases) -> dict:
         }
     return {
         "cases": n,
+        "overdue": cases.overdue().count(),
         "median_first_response_minutes": median(responses) if responses else None,
         "p90_first_response_minutes": _percentile(responses, 90),
         "within_sla": 100 * within / n if n else None,

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from reviews.models import Feedback
-from reviews.segments import DEFAULT_THRESHOLDS, segment_for
+from surveys.segments import current_thresholds, segment_for
 
 from . import cases, outbox
 from .emails import MissingTemplate, render_template_email, reply_address
@@ -120,11 +120,12 @@ def contradictions(rule: Rule) -> dict[str, str]:
 
 def _segment_reachable(rule: Rule) -> bool:
     """Whether some score in the rule's range falls in one of its segments, for some kind it covers."""
-    scales = [(kind, top) for kind, top in DEFAULT_THRESHOLDS if not rule.kinds or kind in rule.kinds]
+    limits = current_thresholds()
+    scales = [(kind, top) for kind, top in limits if not rule.kinds or kind in rule.kinds]
     low = rule.score_min if rule.score_min is not None else 0
     high = rule.score_max if rule.score_max is not None else 10
     return any(
-        segment_for(kind, score, top)[0] in rule.segments
+        segment_for(kind, score, top, limits)[0] in rule.segments
         for kind, top in scales
         for score in range(max(low, 0 if kind == "nps" else 1), min(high, top) + 1)
     )

@@ -2,7 +2,7 @@
 
 import django_filters
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -11,6 +11,7 @@ from reviews.models import Feedback, Segment
 from surveys.models import Survey, SurveyKind
 
 from .models import OPEN_STATUSES, Case, CaseStatus
+from .models.cases import overdue_condition
 
 
 class QueueFilter(django_filters.FilterSet):
@@ -49,7 +50,7 @@ class QueueFilter(django_filters.FilterSet):
         return queryset.filter(team__members=self.request.user) if value else queryset
 
     def only_overdue(self, queryset, name, value):
-        overdue = Q(first_responded_at__isnull=True, first_response_due__lte=timezone.now())
+        overdue = overdue_condition(timezone.now())  # Case.objects.overdue(), combinable with the other filters
         return queryset.filter(overdue) if value else queryset.exclude(overdue)
 
 

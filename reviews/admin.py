@@ -1,6 +1,9 @@
 from django.contrib import admin
 
-from .models import Feedback, SegmentThreshold, Topic
+from feedback_platform.activity import Actor
+
+from . import taxonomy
+from .models import Feedback, Topic
 
 
 @admin.register(Feedback)
@@ -18,9 +21,12 @@ class TopicAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "is_active"]
     prepopulated_fields = {"slug": ["name"]}
 
+    def save_model(self, request, obj, form, change):
+        taxonomy.save_topic(actor=Actor.from_request(request), topic=obj)
 
-@admin.register(SegmentThreshold)
-class SegmentThresholdAdmin(admin.ModelAdmin):
-    """Saving a threshold re-classifies the stored feedback of that kind and scale in the background."""
+    def delete_model(self, request, obj):
+        taxonomy.delete_topic(actor=Actor.from_request(request), topic=obj)
 
-    list_display = ["kind", "scale_max", "detractor_max", "passive_max"]
+    def delete_queryset(self, request, queryset):
+        for topic in queryset:
+            taxonomy.delete_topic(actor=Actor.from_request(request), topic=topic)

@@ -15,10 +15,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from surveys.models import DEFAULT_SCALES, SurveyKind
+from surveys.segments import current_thresholds, segment_for, thresholds_for
 
-from . import batch, thresholds
+from . import batch
 from .models import Source
-from .segments import segment_for
 from .suspicion import text_hash
 
 COLUMNS = [
@@ -69,7 +69,7 @@ def _escape(value) -> str:
 def stage_rows(items: list[dict], *, platform: str, first_row: int, errors: list[dict]) -> tuple[io.StringIO, int]:
     """Check each item and write the good ones as COPY text; bad ones are appended to `errors`."""
     staged = 0
-    buffer, limits = io.StringIO(), thresholds.current()
+    buffer, limits = io.StringIO(), current_thresholds()
     now = timezone.now()
     for offset, item in enumerate(items):
         row_errors: dict = {}
@@ -180,7 +180,7 @@ def copy_csv(text: str, columns: dict[int, str], width: int, *, platform: str, p
     def col(field):
         return f"btrim({names[field]})" if field in names else "NULL"
 
-    detractor_max, passive_max = thresholds.current()[(SurveyKind.STAR, 5)]
+    detractor_max, passive_max = thresholds_for(SurveyKind.STAR, 5)
     score = f"round({col('score')}::numeric)::int"
     date = col("received_at")
     valid_id = f"coalesce({col('external_id')}, '') <> ''"
@@ -197,6 +197,7 @@ def copy_csv(text: str, columns: dict[int, str], width: int, *, platform: str, p
         INSERT INTO reviews_feedback ({", ".join(COLUMNS)}, sentiment_label, tone, churn_intent, is_suspicious,
             suspicion_score, lifecycle_stage, created_at, updated_at)
         SELECT 'import', %(platform)s || ':' || {col("external_id")}, 'star', 1, 5, s, (s - 1) / 4.0,
+            -- surveys.segments.segment_for and segment_reason, repeated (tests/reviews/test_segment_sql.py)
             CASE WHEN s <= %(d)s THEN 'detractor' WHEN s <= %(p)s THEN 'passive' ELSE 'promoter' END,
             'star ' || s || '/5: detractor ≤%(d)s, passive ≤%(p)s',
             left(coalesce({col("comment")}, ''), 10000),

@@ -4,13 +4,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from surveys.models import SurveyKind
-
-
-class Segment(models.TextChoices):
-    DETRACTOR = "detractor", _("Detractor")
-    PASSIVE = "passive", _("Passive")
-    PROMOTER = "promoter", _("Promoter")
+# Segment is defined beside the one segment rule (surveys.segments) and stays importable from here.
+from surveys.models import Segment, SurveyKind
 
 
 class Source(models.TextChoices):
@@ -204,27 +199,6 @@ class TopicRollup(models.Model):
 
     def __str__(self):
         return f"{self.day} {self.topic_id} {self.segment}: {self.n}"
-
-
-class SegmentThreshold(models.Model):
-    """Admins' thresholds for one kind and scale; without a row, domain.md's defaults apply."""
-
-    kind = models.CharField(max_length=8, choices=SurveyKind.choices)
-    scale_max = models.PositiveSmallIntegerField()
-    detractor_max = models.PositiveSmallIntegerField(help_text=_("Highest score that is a detractor."))
-    passive_max = models.PositiveSmallIntegerField(help_text=_("Highest score that is a passive."))
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["kind", "scale_max"], name="one_threshold_per_scale"),
-            models.CheckConstraint(
-                condition=models.Q(detractor_max__lt=models.F("passive_max"), passive_max__lt=models.F("scale_max")),
-                name="thresholds_ordered",
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.kind} /{self.scale_max}: ≤{self.detractor_max} ≤{self.passive_max}"
 
 
 class ImportJob(models.Model):

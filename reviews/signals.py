@@ -6,3 +6,9 @@ from django.dispatch import Signal
 #: ``feedback`` (reviews.models.Feedback) and ``created`` (False on a change of
 #: an earlier answer). Not sent for demo history loaded by ``seed_demo``.
 feedback_classified = Signal()
+
+#: Sent inside the transaction of ``reviews.thresholds.reclassify``, after one UPDATE re-segmented every
+#: stored Feedback of ``kind`` and ``scale_max`` (str, int), so copies of the segment can follow in the same
+#: set-based way. Not sent per feedback, and ``feedback_classified`` is not sent for these rows: nothing is
+#: acted on again (no rule fires, no apology leaves) because an admin moved a threshold.
+segments_reclassified = Signal()

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Answer, Contact, Invitation, Survey
+from .models import Answer, Contact, Invitation, SegmentThreshold, Survey
 
 
 @admin.register(Survey)
@@ -26,3 +26,11 @@ class InvitationAdmin(admin.ModelAdmin):
 class AnswerAdmin(admin.ModelAdmin):
     list_display = ["survey", "contact", "score", "answered_at"]
     list_filter = ["survey"]
+
+
+@admin.register(SegmentThreshold)
+class SegmentThresholdAdmin(admin.ModelAdmin):
+    """Saving or deleting a threshold re-classifies the stored feedback of that kind and scale in the background;
+    the answer page uses the new thresholds at once."""
+
+    list_display = ["kind", "scale_max", "detractor_max", "passive_max"]

@@ -28,8 +28,14 @@ DEFAULT_SCALES = {
 }
 
 
+class Segment(models.TextChoices):
+    DETRACTOR = "detractor", _("Detractor")
+    PASSIVE = "passive", _("Passive")
+    PROMOTER = "promoter", _("Promoter")
+
+
 # The default segment thresholds of each kind and scale (domain.md): (highest detractor, highest passive).
-# `reviews` owns the configured ones; the answer page uses these to pick the follow-up question.
+# Admins override them with SegmentThreshold rows; surveys.segments is the one rule that reads both.
 DEFAULT_THRESHOLDS = {
     (SurveyKind.NPS, 10): (6, 8),
     (SurveyKind.CSAT, 5): (2, 3),
@@ -41,9 +47,29 @@ DEFAULT_THRESHOLDS = {
 }
 
 
-def default_segment(kind: str, score: int, scale_max: int) -> str:
-    detractor_max, passive_max = DEFAULT_THRESHOLDS.get((kind, scale_max), (scale_max // 2, scale_max - 2))
-    return "detractor" if score <= detractor_max else "passive" if score <= passive_max else "promoter"
+class SegmentThreshold(models.Model):
+    """Admins' thresholds for one kind and scale; without a row, DEFAULT_THRESHOLDS apply.
+
+    Here rather than in `reviews` so the answer page (which picks the follow-up question and the thanks by
+    segment) and every Feedback read the same thresholds through surveys.segments.
+    """
+
+    kind = models.CharField(max_length=8, choices=SurveyKind.choices)
+    scale_max = models.PositiveSmallIntegerField()
+    detractor_max = models.PositiveSmallIntegerField(help_text=_("Highest score that is a detractor."))
+    passive_max = models.PositiveSmallIntegerField(help_text=_("Highest score that is a passive."))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "scale_max"], name="segment_threshold_one_per_scale"),
+            models.CheckConstraint(
+                condition=models.Q(detractor_max__lt=models.F("passive_max"), passive_max__lt=models.F("scale_max")),
+                name="segment_threshold_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} /{self.scale_max}: ≤{self.detractor_max} ≤{self.passive_max}"
 
 
 STANDARD_QUESTIONS = {

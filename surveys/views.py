@@ -11,7 +11,8 @@ from django.views.decorators.http import require_http_methods
 
 from . import services
 from .forms import AnswerForm
-from .models import DEFAULT_THRESHOLDS, Survey, SurveyLogo, SurveyStatus, default_segment
+from .models import Survey, SurveyLogo, SurveyStatus
+from .segments import Thresholds, current_thresholds, segment_for
 
 # The words at both ends of each kind's scale, in the customer's language.
 SCALE_ENDS = {
@@ -28,8 +29,9 @@ def page_texts(survey, chosen) -> dict:
     language = translation.get_language()
     low, high = SCALE_ENDS.get(survey.kind, SCALE_ENDS["nps"])
     chosen = str(chosen) if chosen not in (None, "") else ""
-    segment = default_segment(survey.kind, int(chosen), survey.scale_max) if chosen.isdigit() else None
-    detractor_max, passive_max = DEFAULT_THRESHOLDS.get((survey.kind, survey.scale_max), (-1, -1))
+    limits = current_thresholds()  # the admins' thresholds, as every Feedback reads them
+    segment = segment_of(survey, int(chosen), limits) if chosen.isdigit() else None
+    detractor_max, passive_max = limits.get((survey.kind, survey.scale_max), (-1, -1))  # -1: no segments
     return {
         "survey": survey,
         "chosen": chosen,
@@ -43,14 +45,22 @@ def page_texts(survey, chosen) -> dict:
     }
 
 
+def segment_of(survey: Survey, score: int, limits: Thresholds | None = None) -> str | None:
+    """The score's segment by the one rule (surveys.segments); None on a scale with no thresholds."""
+    try:
+        return segment_for(survey.kind, score, survey.scale_max, limits)[0]
+    except ValueError:
+        return None
+
+
 def thanks_context(survey, answer, step: str = "") -> dict:
     """The thank-you page; a score sent without a comment is kept, and the page then asks for the comment."""
     language = translation.get_language()
-    segment = default_segment(survey.kind, answer.score, survey.scale_max)
+    segment = segment_of(survey, answer.score)
     return {
         "survey": survey,
         "answer": answer,
-        "thanks": survey.thanks(segment, language),
+        "thanks": survey.thanks(segment or "passive", language),
         "review_url": survey.review_url if segment == "promoter" else "",
         "ask_comment": not answer.comment and step != "comment",
         "follow_up": survey.follow_up(segment, language),

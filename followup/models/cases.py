@@ -1,9 +1,12 @@
 import secrets
+from datetime import datetime
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from reviews.models import Feedback
 
 from .teams import Team
 
@@ -59,6 +62,22 @@ class CaseQuerySet(models.QuerySet):
 
     def in_queue_order(self):
         return self.order_by("-priority", "first_response_due", "pk")
+
+    def overdue(self, *, now: datetime | None = None) -> "CaseQuerySet":
+        """Open cases whose first response is due and not given yet: the queue's filter, the escalation
+        sweep and the KPIs. The twin of `Case.is_overdue`; tests/followup/test_cases.py holds them together."""
+        return self.filter(overdue_condition(now or timezone.now()))
+
+    def copy_feedback_segments(self) -> int:
+        """Set each case's copy of the segment from its feedback in one UPDATE, after a set-based
+        re-classification (reviews.thresholds.reclassify) changed many feedback segments at once."""
+        segment = Feedback.objects.filter(pk=models.OuterRef("feedback_id")).values("segment")[:1]
+        return self.update(segment=models.Subquery(segment))
+
+
+def overdue_condition(now: datetime) -> models.Q:
+    """The overdue rule as a filter; `Case.is_overdue` says the same of one case in Python."""
+    return models.Q(status__in=OPEN_STATUSES, first_responded_at__isnull=True, first_response_due__lte=now)
 
 
 class Case(models.Model):
@@ -128,7 +147,8 @@ class Case(models.Model):
 
     @property
     def is_overdue(self) -> bool:
-        return self.first_responded_at is None and self.first_response_due <= timezone.now()
+        """The twin of `Case.objects.overdue()` (overdue_condition), for one case already loaded."""
+        return self.is_open and self.first_responded_at is None and self.first_response_due <= timezone.now()
 
 
 class EventKind(models.TextChoices):

@@ -13,6 +13,7 @@ from ..kpis import GROUPINGS, loop_report
 COLUMNS = [
     "label",
     "cases",
+    "overdue",
     "median_first_response_minutes",
     "p90_first_response_minutes",
     "within_sla",

@@ -2,15 +2,27 @@ import threading
 from datetime import timedelta
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
+from django.http import QueryDict
 from django.utils import timezone
 
 from followup import cases, escalation, recovery
-from followup.models import Case, CaseEvent, CaseStatus, EventKind, OutboxEmail, RootCause, Team, TeamMembership
+from followup.kpis import loop_figures
+from followup.models import (
+    Case,
+    CaseEvent,
+    CaseStatus,
+    EventKind,
+    OutboxEmail,
+    RootCause,
+    RuleFiring,
+    Team,
+    TeamMembership,
+)
 from followup.priority import compute_priority
 from reviews.ingest import ingest_answer
-from surveys.models import Answer, Invitation
+from surveys.models import Answer, Invitation, SegmentThreshold
 from tests.factories import ContactFactory, UserFactory
 
 from .helpers import detractor_case, detractor_feedback
@@ -58,16 +70,23 @@ def test_cases_go_round_robin_to_available_agents():
     assert owners == [first, second, first, second]
 
 
-def test_an_agent_claims_a_case_but_not_one_someone_owns(agent, other_team_agent):
+def test_an_agent_claims_a_case_but_not_one_someone_owns(agent, other_team_agent, manager):
     case = detractor_case()
-    assert case.owner is None or case.owner == agent
     Case.objects.filter(pk=case.pk).update(owner=None)
+    with pytest.raises(PermissionDenied):  # not their team's case
+        cases.claim_case(case=case, user=other_team_agent)
+    assert Case.objects.get(pk=case.pk).owner is None
     cases.claim_case(case=case, user=agent)
     assert Case.objects.get(pk=case.pk).owner == agent
+    assert case.events.filter(kind=EventKind.ASSIGNED, actor=agent).exists()
     second = UserFactory(role="Agent")
     TeamMembership.objects.create(team=case.team, user=second)
-    with pytest.raises(ValidationError, match="already owns"):
+    with pytest.raises(ValidationError, match=f"{agent} already owns"):
         cases.claim_case(case=case, user=second)
+    assert Case.objects.get(pk=case.pk).owner == agent  # the refused claim changed nothing
+    TeamMembership.objects.create(team=case.team, user=manager)
+    cases.claim_case(case=case, user=manager)  # who sees every case may take one over
+    assert Case.objects.get(pk=case.pk).owner == manager
 
 
 def test_the_timeline_records_every_action_and_is_append_only(agent):
@@ -201,3 +220,47 @@ def test_two_concurrent_sweeps_escalate_nothing_twice(manager):
         thread.join()
     assert sum(results) == len(overdue)
     assert CaseEvent.objects.filter(kind=EventKind.ESCALATED).count() == len(overdue)
+
+
+def test_overdue_is_one_rule_for_the_queryset_and_the_case_and_everyone_uses_it(client, manager):
+    now = timezone.now()
+    shapes = {  # name: (first response due, first responded, status)
+        "late": (now - timedelta(hours=1), None, CaseStatus.NEW),
+        "late_in_progress": (now - timedelta(minutes=1), None, CaseStatus.IN_PROGRESS),
+        "not_yet_due": (now + timedelta(hours=1), None, CaseStatus.NEW),
+        "answered_late": (now - timedelta(hours=1), now - timedelta(minutes=5), CaseStatus.IN_PROGRESS),
+        "closed_unanswered": (now - timedelta(hours=1), None, CaseStatus.WONT_FIX),
+    }
+    made = {}
+    for name, (due, responded, status) in shapes.items():
+        made[name] = detractor_case().pk
+        Case.objects.filter(pk=made[name]).update(first_response_due=due, first_responded_at=responded, status=status)
+    overdue = {made["late"], made["late_in_progress"]}
+    assert set(Case.objects.overdue().values_list("pk", flat=True)) == overdue
+    assert {case.pk for case in Case.objects.all() if case.is_overdue} == overdue  # the twin agrees
+    client.force_login(manager)
+    listed = client.get("/api/v1/cases/?overdue=true&page_size=50").json()["results"]
+    assert {row["id"] for row in listed} == overdue
+    assert loop_figures(Case.objects.all())["overdue"] == 2
+    assert escalation.escalate_overdue() == 2  # the first-response sweep takes exactly these
+    escalated = CaseEvent.objects.filter(kind=EventKind.ESCALATED, body=escalation.FIRST_RESPONSE)
+    assert set(escalated.values_list("case_id", flat=True)) == overdue
+
+
+def test_a_threshold_change_moves_the_cases_copy_of_the_segment_and_the_queue_follows(
+    manager, django_capture_on_commit_callbacks
+):
+    from followup.selectors import queue_for
+
+    case = detractor_case(score=5)  # NPS 5: a detractor by the default thresholds
+    assert case.segment == "detractor"
+    emails, firings = OutboxEmail.objects.count(), RuleFiring.objects.count()
+    with django_capture_on_commit_callbacks(execute=True):  # the re-classification task, run here
+        SegmentThreshold.objects.create(kind="nps", scale_max=10, detractor_max=4, passive_max=6)
+    case.refresh_from_db()
+    assert (case.feedback.segment, case.segment) == ("passive", "passive")
+    detractors = queue_for(manager, QueryDict("segment=detractor")).qs
+    passives = queue_for(manager, QueryDict("segment=passive")).qs
+    assert case not in detractors and case in passives
+    # Set-based, not re-announced: no rule runs again for an old answer because a threshold moved.
+    assert (OutboxEmail.objects.count(), RuleFiring.objects.count()) == (emails, firings)

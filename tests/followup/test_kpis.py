@@ -23,26 +23,35 @@ def test_wilson_interval_matches_the_textbook():
 
 
 def test_loop_figures_from_hand_made_cases(agent):
-    fast, slow, untouched = detractor_case(), detractor_case(), detractor_case()
+    fast, also_fast, on_the_dot, slow, untouched = (detractor_case() for _ in range(5))
     now = timezone.now()
-    Case.objects.filter(pk=fast.pk).update(
-        opened_at=now - timedelta(minutes=30),
-        first_responded_at=now - timedelta(minutes=20),
-        first_response_due=now + timedelta(minutes=30),
+    for case in (fast, also_fast):
+        Case.objects.filter(pk=case.pk).update(
+            opened_at=now - timedelta(minutes=30),
+            first_responded_at=now - timedelta(minutes=20),
+            first_response_due=now + timedelta(minutes=30),
+        )
+    Case.objects.filter(pk=on_the_dot.pk).update(  # answered at the deadline itself: within the SLA
+        opened_at=now - timedelta(hours=2),
+        first_responded_at=now - timedelta(minutes=90),
+        first_response_due=now - timedelta(minutes=90),
     )
     Case.objects.filter(pk=slow.pk).update(
         opened_at=now - timedelta(hours=3),
         first_responded_at=now - timedelta(hours=1),
         first_response_due=now - timedelta(hours=2),
     )
+    Case.objects.filter(pk=untouched.pk).update(first_response_due=now - timedelta(minutes=1))  # overdue now
     cases.resolve_case(
         case=fast, agent=agent, root_cause=RootCause.objects.first(), summary="ok", subject="s", body="b"
     )
-    figures = loop_figures(Case.objects.filter(pk__in=[fast.pk, slow.pk, untouched.pk]))
-    assert figures["cases"] == 3
-    assert figures["median_first_response_minutes"] == 65.0  # 10 and 120 minutes
-    assert round(figures["within_sla"], 1) == 33.3
-    assert round(figures["loops_closed"], 1) == 33.3
+    figures = loop_figures(Case.objects.filter(pk__in=[c.pk for c in (fast, also_fast, on_the_dot, slow, untouched)]))
+    assert figures["cases"] == 5
+    assert figures["median_first_response_minutes"] == 20.0  # 10, 10, 30 and 120 minutes
+    # 3 of 5 in time: a late answer, an early one or no answer counted the other way gives 40% or 80%.
+    assert figures["within_sla"] == 60.0
+    assert figures["loops_closed"] == 20.0
+    assert figures["overdue"] == 1
 
 
 def test_the_weekly_digest_goes_to_each_manager_in_their_language_once(manager):

@@ -4,7 +4,7 @@ from hypothesis import strategies as st
 
 from reviews.metrics import NpsSummary, nps_summary
 from reviews.models import Feedback, Segment
-from reviews.segments import segment_for
+from surveys.segments import segment_for
 from tests.factories import ContactFactory
 
 
@@ -27,14 +27,17 @@ from tests.factories import ContactFactory
         ("ces", 5, 7, Segment.PROMOTER),
     ],
 )
+@pytest.mark.django_db  # no threshold rows: the defaults
 def test_it_segments_by_score_and_kind(kind, score, scale_max, segment):
     assert segment_for(kind, score, scale_max)[0] == segment
 
 
+@pytest.mark.django_db  # no threshold rows: the defaults
 def test_it_explains_the_segment():
     assert segment_for("nps", 6, 10)[1] == "nps 6/10: detractor ≤6, passive ≤8"
 
 
+@pytest.mark.django_db  # no threshold rows: the defaults
 def test_it_refuses_a_scale_it_has_no_thresholds_for():
     with pytest.raises(ValueError, match="no segment thresholds for nps on a scale to 7"):
         segment_for("nps", 3, 7)

@@ -8,7 +8,8 @@ from feedback_platform.textfiles import UnreadableFile
 from followup.models import Case, OutboxEmail
 from reviews import rollups, thresholds
 from reviews.imports import decode, import_reviews
-from reviews.models import Feedback, SegmentThreshold
+from reviews.models import Feedback
+from surveys.models import SegmentThreshold
 from tests.factories import ContactFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -250,7 +251,11 @@ def test_background_classification_writes_every_label_once_and_moves_the_rollup_
     assert (praise.language, praise.sentiment_label) == ("zh-hans", "positive")
     assert refund.explanation["segment"] and refund.explanation["churn"]
     assert refund.classified_at and refund.updated_at > long_ago  # the rollups pick the change up
-    assert Case.objects.filter(feedback=refund).exists()  # announced to followup: the detractor has a case
+    # Announced to followup once the labels were written: the detractor's case copies the classified ones.
+    case = Case.objects.get(feedback=refund)
+    assert (case.segment, case.language, case.churn_intent) == ("detractor", "en", "leaving")
+    assert "refund never arrived" in case.search_text
+    assert not Case.objects.filter(feedback=praise).exists()
     links = sorted(Feedback.topics.through.objects.values_list("feedback_id", "topic_id"))
     assert classify_stored(stored) == 0  # a task run twice classifies nothing twice
     assert sorted(Feedback.topics.through.objects.values_list("feedback_id", "topic_id")) == links

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from reviews import reports, rollups
 from reviews.exports import export, safe_cell
 from reviews.models import Feedback, FeedbackRollup
-from reviews.segments import segment_for
+from surveys.segments import segment_for
 from tests.factories import ContactFactory, SurveyFactory
 
 pytestmark = pytest.mark.django_db

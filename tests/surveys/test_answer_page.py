@@ -6,7 +6,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from reviews.models import Feedback
-from surveys.models import Answer, SurveyStatus
+from surveys.models import Answer, SegmentThreshold, SurveyStatus
+from surveys.segments import segment_for
 from tests.factories import ContactFactory, SurveyFactory
 
 from .helpers import sent_invitation
@@ -208,3 +209,24 @@ def test_an_anonymous_answer_takes_its_comment_in_a_second_step_and_only_its_own
     client.post("/s/w/other/", {"score": 9, "step": "comment", "answer": key, "comment": "elsewhere"})
     assert Answer.objects.filter(survey=other, comment="elsewhere").count() == 0
     assert Answer.objects.get(survey=survey).comment == "Loved the app"
+
+
+def test_the_follow_up_question_and_the_thanks_follow_the_admins_thresholds(client):
+    # 5 and 6 are detractors by default; with these thresholds they are passives, 7 a promoter.
+    SegmentThreshold.objects.create(kind="nps", scale_max=10, detractor_max=4, passive_max=6)
+    invitation, token = sent_invitation()
+    for score, segment, question in [
+        (4, "detractor", "What went wrong?"),
+        (5, "passive", "What is the main reason for your score?"),
+        (7, "promoter", "What did you like most?"),
+    ]:
+        assert segment_for("nps", score, 10)[0] == segment  # what the Feedback will say
+        page = client.get(answer_url(token) + f"?score={score}").content.decode()
+        assert f">{question}</label>" in page, score
+        assert 'data-detractor-max="4" data-passive-max="6"' in page  # the page's script uses the same
+    thanks = client.post(answer_url(token), {"score": 5, "step": "score"}).content.decode()
+    assert "Thank you for your feedback!" in thanks and "We are sorry" not in thanks
+    assert ">What is the main reason for your score?</label>" in thanks
+    widget = SurveyFactory(public_slug="in-app", widget_origins="https://shop.example.com")
+    config = client.get(f"/s/widget/{widget.public_slug}/", HTTP_ORIGIN="https://shop.example.com").json()
+    assert (config["detractor_max"], config["passive_max"]) == (4, 6)

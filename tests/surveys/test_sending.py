@@ -34,6 +34,14 @@ def test_sampling_is_stable_and_the_daily_cap_holds():
     sampled = Send.objects.create(survey=SurveyFactory(), sample_percent=25)
     made = run_send(send_id=sampled.pk)
     assert 2 <= made <= 20
+    drawn = set(sampled.invitations.values_list("contact_id", flat=True))
+    # The same send run again from the start draws the same contacts, not another quarter of them
+    # (a random draw repeats a set of about 10 out of 40 once in hundreds of millions of runs).
+    for _ in range(3):
+        sampled.invitations.all().delete()
+        Send.objects.filter(pk=sampled.pk).update(status=SendStatus.SCHEDULED)
+        assert run_send(send_id=sampled.pk) == made
+        assert set(sampled.invitations.values_list("contact_id", flat=True)) == drawn
     capped = Send.objects.create(survey=SurveyFactory(throttle_days=0), daily_cap=10)
     assert run_send(send_id=capped.pk) == 10
     assert run_send(send_id=capped.pk) == 0  # the cap for today is spent
