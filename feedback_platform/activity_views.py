@@ -27,10 +27,15 @@ def _target_choices() -> list[tuple[str, str]]:
 
 
 class ActivityFilterForm(forms.Form):
-    actor = forms.CharField(label=_("Who"), required=False, max_length=150, help_text=_("A username."))
+    actor = forms.CharField(
+        label=_("Who"), required=False, max_length=150, widget=forms.TextInput(attrs={"placeholder": _("A username.")})
+    )
     actor_kind = forms.ChoiceField(label=_("Acting as"), required=False)
     action = forms.CharField(
-        label=_("Action"), required=False, max_length=100, help_text=_("Or its start, e.g. surveys or followup.case.")
+        label=_("Action"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"placeholder": _("or its start: surveys, followup.case…")}),
     )
     target_type = forms.ChoiceField(label=_("Object type"), required=False)
     target_id = forms.CharField(label=_("Object id"), required=False, max_length=64)
