@@ -2,6 +2,7 @@
 
 import json
 from datetime import datetime, time, timedelta
+from typing import cast
 
 from django import forms
 from django.contrib.auth.decorators import login_required
@@ -23,7 +24,7 @@ TARGET_APPS = ["surveys", "reviews", "followup", "feedback_platform", "auth", "a
 
 def _target_choices() -> list[tuple[str, str]]:
     types = ContentType.objects.filter(app_label__in=TARGET_APPS).order_by("app_label", "model")
-    return [("", _("Any"))] + [(f"{ct.app_label}.{ct.model}", f"{ct.app_label} · {ct.name}") for ct in types]
+    return [("", str(_("Any")))] + [(f"{ct.app_label}.{ct.model}", f"{ct.app_label} · {ct.name}") for ct in types]
 
 
 class ActivityFilterForm(forms.Form):
@@ -44,11 +45,11 @@ class ActivityFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["actor_kind"].choices = [("", _("Anyone"))] + list(ActorKind.choices)
-        self.fields["target_type"].choices = _target_choices()
+        cast(forms.ChoiceField, self.fields["actor_kind"]).choices = [("", _("Anyone"))] + list(ActorKind.choices)
+        cast(forms.ChoiceField, self.fields["target_type"]).choices = _target_choices()
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and start > end:
             self.add_error("date_to", _("The end date is before the start date."))

@@ -1,9 +1,10 @@
 """Cases: opened per detractor, worked through an append-only timeline, resolved with a cause."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -21,13 +22,14 @@ from .models import (
     CaseStatus,
     Compensation,
     EventKind,
+    OutboxEmail,
     RootCause,
     Team,
 )
 from .priority import compute_priority
 
 # Status changes an agent may make directly; resolving goes through resolve_case.
-TRANSITIONS = {
+TRANSITIONS: dict[str, set[CaseStatus]] = {
     CaseStatus.NEW: {CaseStatus.IN_PROGRESS, CaseStatus.WAITING, CaseStatus.WONT_FIX, CaseStatus.SPAM},
     CaseStatus.IN_PROGRESS: {CaseStatus.WAITING, CaseStatus.WONT_FIX, CaseStatus.SPAM},
     CaseStatus.WAITING: {CaseStatus.IN_PROGRESS, CaseStatus.WONT_FIX, CaseStatus.SPAM},
@@ -45,7 +47,7 @@ def open_case(
     team: Team | None = None,
     priority_floor: int = 0,
     sla_minutes: int | None = None,
-    now=None,
+    now: datetime | None = None,
     actor: Actor | None = None,
 ) -> tuple[Case, bool]:
     """Open the case of a feedback once; returns (case, created). `now` backdates demo history.
@@ -101,7 +103,7 @@ def refresh_labels(*, feedback: Feedback) -> None:
         )
 
 
-def _set_owner(case: Case, owner, *, actor, now=None) -> None:
+def _set_owner(case: Case, owner: User, *, actor: User | None, now: datetime | None = None) -> None:
     case.owner = owner
     case.save(update_fields=["owner"])
     CaseEvent.objects.create(
@@ -120,7 +122,7 @@ def _locked(case: Case) -> Case:
 
 
 @transaction.atomic
-def claim_case(*, case: Case, user) -> Case:
+def claim_case(*, case: Case, user: User) -> Case:
     """An agent takes a case. Two agents claiming at once: the row lock lets the first win."""
     case = _locked(case)
     if case.owner_id == user.pk:
@@ -134,7 +136,7 @@ def claim_case(*, case: Case, user) -> Case:
 
 
 @transaction.atomic
-def assign_case(*, case: Case, owner, actor) -> Case:
+def assign_case(*, case: Case, owner: User, actor: User | None) -> Case:
     case = _locked(case)
     if not assignment.may_own(owner, case):
         raise ValidationError({"owner": _("%(owner)s is not in this case's team.") % {"owner": owner}})
@@ -143,14 +145,14 @@ def assign_case(*, case: Case, owner, actor) -> Case:
     return case
 
 
-def _first_response(case: Case, now) -> None:
+def _first_response(case: Case, now: datetime) -> None:
     if case.first_responded_at is None:
         case.first_responded_at = now
         case.save(update_fields=["first_responded_at"])
 
 
 @transaction.atomic
-def add_note(*, case: Case, author, body: str) -> CaseEvent:
+def add_note(*, case: Case, author: User, body: str) -> CaseEvent:
     body = body.strip()
     if not body:
         raise ValidationError({"body": _("Write the note first.")})
@@ -160,7 +162,7 @@ def add_note(*, case: Case, author, body: str) -> CaseEvent:
 
 
 @transaction.atomic
-def log_call(*, case: Case, agent, outcome: str, notes: str = "") -> CaseEvent:
+def log_call(*, case: Case, agent: User, outcome: str, notes: str = "") -> CaseEvent:
     """A phone call counts as the first response (domain.md: phone is preferred for complaints)."""
     if not outcome.strip():
         raise ValidationError({"outcome": _("Say how the call went.")})
@@ -177,7 +179,9 @@ def log_call(*, case: Case, agent, outcome: str, notes: str = "") -> CaseEvent:
 
 
 @transaction.atomic
-def record_compensation(*, case: Case, agent, kind: str, amount, currency: str, note: str = "") -> Compensation:
+def record_compensation(
+    *, case: Case, agent: User, kind: str, amount: Decimal | str, currency: str, note: str = ""
+) -> Compensation:
     try:
         amount = Decimal(str(amount))
     except ArithmeticError:
@@ -207,7 +211,7 @@ def record_compensation(*, case: Case, agent, kind: str, amount, currency: str, 
 
 
 @transaction.atomic
-def change_status(*, case: Case, status: str, actor) -> Case:
+def change_status(*, case: Case, status: str, actor: User | None) -> Case:
     case = _locked(case)
     if status == case.status:
         return case
@@ -227,25 +231,26 @@ def change_status(*, case: Case, status: str, actor) -> Case:
 
 
 @transaction.atomic
-def reply_to_customer(*, case: Case, agent, subject: str, body: str):
+def reply_to_customer(*, case: Case, agent: User, subject: str, body: str) -> OutboxEmail:
     """Send the customer an email the agent wrote (or filled from a template) through the outbox."""
     errors = {}
+    contact = case.contact
     if not subject.strip():
         errors["subject"] = _("Write a subject.")
     if not body.strip():
         errors["body"] = _("Write the message.")
-    if case.contact is None or not case.contact.email:
+    if contact is None or not contact.email:
         errors["body"] = _("This customer left no email address.")
-    if errors:
+    if errors or contact is None:
         raise ValidationError(errors)
     case = _locked(case)
     event = CaseEvent.objects.create(case=case, kind=EventKind.EMAIL_SENT, actor=agent, body=body.strip())
-    email = render_text_email(subject=subject, body=body.strip(), language=case.contact.language)
+    email = render_text_email(subject=subject, body=body.strip(), language=contact.language)
     queued = outbox.queue_email(
         key=f"reply:{case.pk}:{event.pk}",
-        to=case.contact.email,
+        to=contact.email,
         email=email,
-        language=case.contact.language,
+        language=contact.language,
         case=case,
         reply_to=reply_address(case),
     )
@@ -259,7 +264,7 @@ def reply_to_customer(*, case: Case, agent, subject: str, body: str):
 
 
 @transaction.atomic
-def resolve_case(*, case: Case, agent, root_cause: RootCause, summary: str, subject: str, body: str) -> Case:
+def resolve_case(*, case: Case, agent: User, root_cause: RootCause, summary: str, subject: str, body: str) -> Case:
     """Resolve with a root cause and summary, email the customer what was done, and schedule the re-survey."""
     errors = {}
     if root_cause is None or not root_cause.is_active:
@@ -312,7 +317,7 @@ def resolve_case(*, case: Case, agent, root_cause: RootCause, summary: str, subj
 
 
 @transaction.atomic
-def mark_troll(*, case: Case, agent, reason: str) -> Case:
+def mark_troll(*, case: Case, agent: User, reason: str) -> Case:
     """Stay silent with trolls (domain.md): no more automatic emails, the case leaves the queue."""
     if not reason.strip():
         raise ValidationError({"reason": _("Say why this is a troll or fraud.")})

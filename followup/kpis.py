@@ -2,6 +2,7 @@
 
 import math
 from statistics import median
+from typing import Any
 
 from reviews.metrics import Z_95
 
@@ -76,7 +77,7 @@ def loop_figures(cases: CaseQuerySet) -> dict:
 
 def loop_report(*, start, end, by: str | None = None) -> dict:
     cases = Case.objects.filter(opened_at__date__gte=start, opened_at__date__lte=end)
-    report = {"overall": loop_figures(cases), "groups": []}
+    report: dict[str, Any] = {"overall": loop_figures(cases), "groups": []}
     if by in GROUPINGS:
         field = GROUPINGS[by]
         for value in cases.order_by().values_list(field, flat=True).distinct():

@@ -8,7 +8,7 @@ from surveys import services as surveys
 
 from .models import Case, CaseEvent, CaseStatus, EventKind, RecoveryOutcome
 
-OUTCOME_OF_SEGMENT = {
+OUTCOME_OF_SEGMENT: dict[str, str] = {
     Segment.PROMOTER: RecoveryOutcome.PROMOTER,
     Segment.PASSIVE: RecoveryOutcome.PASSIVE,
     Segment.DETRACTOR: RecoveryOutcome.DETRACTOR,
@@ -31,9 +31,12 @@ def send_due_recovery_surveys(*, limit: int = 500) -> int:
     )
     count = 0
     for case in due:
+        survey, contact = case.feedback.survey, case.contact
+        if survey is None or contact is None:  # filtered out above; says so to the type checker
+            continue
         invitation = surveys.invite_contact(
-            survey=case.feedback.survey,
-            contact=case.contact,
+            survey=survey,
+            contact=contact,
             idempotency_key=f"recovery:{case.pk}",
             exempt_reason="recovery",
         )

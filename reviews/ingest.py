@@ -62,8 +62,8 @@ def ingest_recorded_answer(*, answer_id: int) -> Feedback | None:
     is locked (two runs take turns), and a Feedback that already shows the answer's score and comment is
     left alone. Returns None for an answer that is gone or already ingested.
     """
-    answer = Answer.objects.select_for_update(of=("self",)).select_related("survey", "contact").filter(pk=answer_id)
-    answer = answer.first()
+    locked = Answer.objects.select_for_update(of=("self",)).select_related("survey", "contact").filter(pk=answer_id)
+    answer = locked.first()
     if answer is None:
         return None
     current = Feedback.objects.filter(answer=answer).only("score", "comment", "classified_at").first()
@@ -78,7 +78,7 @@ def ingest_answer(*, answer: Answer, announce: bool = True) -> Feedback:
     survey = answer.survey
     feedback = Feedback.objects.filter(answer=answer).first()
     created = feedback is None
-    if created:
+    if feedback is None:
         source = SOURCE_OF_CHANNEL[answer.channel]
         feedback = Feedback(answer=answer, source=source, survey=survey, contact=answer.contact)
     feedback.kind, feedback.scale_min, feedback.scale_max = survey.kind, survey.scale_min, survey.scale_max
@@ -149,8 +149,8 @@ def classify_stored(feedback_ids: list[int]) -> int:
 def _write_labels(rows: list[Feedback]) -> None:
     """One parametrised UPDATE per row, sent together: bulk_update's CASE expressions cost more to build in
     Python than the update costs in the database."""
-    fields = [Feedback._meta.get_field(name) for name in CLASSIFIED_FIELDS]
-    assignments = ", ".join(f"{connection.ops.quote_name(field.column)} = %s" for field in fields)
+    fields = [field for field in Feedback._meta.concrete_fields if field.name in CLASSIFIED_FIELDS]
+    assignments = ", ".join(f"{connection.ops.quote_name(field.column or field.name)} = %s" for field in fields)
     params = [
         [field.get_db_prep_save(getattr(row, field.attname), connection) for field in fields] + [row.pk] for row in rows
     ]

@@ -77,7 +77,7 @@ def rebuild_days(days: list[date]) -> int:
         rows.append(FeedbackRollup(**row))
     FeedbackRollup.objects.bulk_create(rows, batch_size=2000)
     topic_rows = (
-        Feedback.topics.through.objects.filter(feedback__in=in_range)
+        Feedback.topics.through.objects.filter(feedback__in=in_range)  # type: ignore[misc]  # stubs miss "day" below
         .annotate(day=TruncDate("feedback__received_at"))
         .values("day", "feedback__kind", "topic_id", "feedback__segment")
         .annotate(n=Count("pk"))

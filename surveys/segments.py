@@ -18,7 +18,8 @@ def current_thresholds() -> Thresholds:
     configured = {
         (row.kind, row.scale_max): (row.detractor_max, row.passive_max) for row in SegmentThreshold.objects.all()
     }
-    return {**DEFAULT_THRESHOLDS, **configured}
+    defaults: Thresholds = {(str(kind), top): limits for (kind, top), limits in DEFAULT_THRESHOLDS.items()}
+    return {**defaults, **configured}
 
 
 def thresholds_for(kind: str, scale_max: int, thresholds: Thresholds | None = None) -> tuple[int, int]:
