@@ -14,6 +14,11 @@ from django.db import transaction
 
 log = logging.getLogger(__name__)
 
+# Two queues, each with its own workers, so bulk work never delays a customer: everything a customer waits
+# for (answers, apologies, invitations, replies) is on the default queue; imports and re-classification on bulk.
+CUSTOMER_QUEUE = "customer"
+BULK_QUEUE = "bulk"
+
 
 def publish_on_commit(task: Task, *args: Any, queue: str | None = None) -> None:
     """Publish `task(*args)` when the current transaction commits (at once outside one)."""
