@@ -203,6 +203,15 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
     }
 )
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# Customer-facing work (the default queue) and bulk work each have their own workers: a million-row
+# import never delays an apology. Tasks not named here are customer-facing.
+CELERY_TASK_DEFAULT_QUEUE = "customer"
+CELERY_TASK_ROUTES = {
+    "reviews.tasks.run_import_task": {"queue": "bulk"},
+    "reviews.tasks.classify_import_task": {"queue": "bulk"},
+    "reviews.tasks.reclassify_segments_task": {"queue": "bulk"},
+    "reviews.tasks.refresh_rollups": {"queue": "bulk"},
+}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -220,6 +229,10 @@ CELERY_BEAT_SCHEDULE = {
     "relay-pending-outbox": {
         "task": "followup.tasks.relay_pending_outbox",
         "schedule": env.int("OUTBOX_RELAY_EVERY_SECONDS", default=60),
+    },
+    "sweep-unfinished-work": {
+        "task": "reviews.tasks.sweep_unfinished_work",
+        "schedule": env.int("SWEEP_EVERY_SECONDS", default=60),
     },
     "escalate-overdue-cases": {
         "task": "followup.tasks.escalate_overdue_cases",
@@ -246,6 +259,8 @@ FOLLOWUP_ESCALATION_PRIORITY_BOOST = env.int("FOLLOWUP_ESCALATION_PRIORITY_BOOST
 FOLLOWUP_INVITE_EVERYONE_TO_REVIEW = env.bool("FOLLOWUP_INVITE_EVERYONE_TO_REVIEW", default=False)
 FOLLOWUP_REVIEW_URL = env.str("FOLLOWUP_REVIEW_URL", default="https://www.example.com/reviews/northwind")
 OUTBOX_RELAY_AFTER_SECONDS = env.int("OUTBOX_RELAY_AFTER_SECONDS", default=60)
+# An answer with no Feedback this long after it was saved (its task was lost) is published again.
+SWEEP_AFTER_SECONDS = env.int("SWEEP_AFTER_SECONDS", default=60)
 
 # Customer replies: Reply-To is reply+<case token>@INBOUND_EMAIL_DOMAIN, delivered back to
 # /anymail/<provider>/inbound/ (django-anymail), which checks ANYMAIL_WEBHOOK_SECRET.
