@@ -6,17 +6,16 @@ with field errors are reported by their index; the valid ones are stored.
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from feedback_platform.publishing import BULK_QUEUE, publish_on_commit
-from surveys.models import DEFAULT_SCALES, Contact, Survey, SurveyKind
+from surveys.models import Contact, Survey
+from surveys.segments import Thresholds, current_thresholds, segment_for
 
 from .models import Feedback, Source
-from .segments import segment_for
+from .rows import check_review_row
 from .suspicion import text_hash
 
 MAX_BATCH = 1000
@@ -29,46 +28,22 @@ class BatchResult:
     errors: dict[int, dict[str, str]] = field(default_factory=dict)
 
 
-def _error(errors, index, name, message):
-    errors.setdefault(index, {})[name] = message
-
-
-def build(item: dict, index: int, errors: dict, *, source: str, platform: str = "") -> Feedback | None:
-    """An unsaved Feedback from one item, or None with the item's field errors recorded."""
-    external_id = str(item.get("external_id") or "").strip()
-    if not external_id:
-        _error(errors, index, "external_id", "required: it makes sending twice harmless")
-    kind = item.get("kind") or SurveyKind.STAR
-    if kind not in SurveyKind.values:
-        _error(errors, index, "kind", f"unknown kind {kind!r}; use nps, csat, ces or star")
+def build(
+    item: dict, index: int, errors: dict, *, source: str, platform: str = "", thresholds: Thresholds | None = None
+) -> Feedback | None:
+    """An unsaved Feedback from one item, or None with the item's field errors recorded (reviews.rows)."""
+    row, problems = check_review_row(item, now=timezone.now(), thresholds=thresholds)
+    if row is None:
+        errors[index] = problems
         return None
-    low, high = DEFAULT_SCALES[kind]
-    if item.get("scale_max") not in (None, ""):
-        try:
-            high = int(item["scale_max"])
-        except (TypeError, ValueError):
-            _error(errors, index, "scale_max", "must be a whole number")
-    try:
-        score = int(float(str(item.get("score", "")).strip()))
-    except ValueError:
-        _error(errors, index, "score", "required, a number")
-        return None
-    if not low <= score <= high:
-        _error(errors, index, "score", f"{score} is outside {low}..{high}")
-    try:
-        segment, reason = segment_for(kind, score, high)
-    except ValueError as error:
-        _error(errors, index, "scale_max", str(error))
-        return None
-    received_at = parse_when(item.get("received_at"), index, errors)
-    if index in errors:
-        return None
+    segment, reason = segment_for(row.kind, row.score, row.scale_max, thresholds)
     platform = str(item.get("platform") or platform)[:50]
     comment = str(item.get("comment") or "").strip()[:10000]
+    low, high, score = row.scale_min, row.scale_max, row.score
     return Feedback(
         source=source,
-        external_id=f"{platform}:{external_id}" if source == Source.IMPORT and platform else external_id,
-        kind=kind,
+        external_id=f"{platform}:{row.external_id}" if source == Source.IMPORT and platform else row.external_id,
+        kind=row.kind,
         scale_min=low,
         scale_max=high,
         score=score,
@@ -82,29 +57,10 @@ def build(item: dict, index: int, errors: dict, *, source: str, platform: str = 
         author_name=str(item.get("author_name") or "")[:200],
         review_url=str(item.get("review_url") or "")[:500],
         product_ref=str(item.get("product_ref") or "")[:200],
-        received_at=received_at,
+        received_at=row.received_at,
         explanation={"segment": reason, "import": {k: item[k] for k in ("account_age_days", "remote") if k in item}},
         survey=_survey(item.get("survey")),
     )
-
-
-def parse_when(value, index, errors) -> datetime:
-    if not value:
-        return timezone.now()
-    if isinstance(value, datetime):
-        return value if timezone.is_aware(value) else timezone.make_aware(value)
-    parsed = parse_datetime(str(value).strip()) or _date_only(str(value).strip())
-    if parsed is None:
-        _error(errors, index, "received_at", f"not a date: {value!r}")
-        return timezone.now()
-    return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)
-
-
-def _date_only(text):
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        return None
 
 
 def _survey(value):
@@ -127,9 +83,9 @@ def _match_contacts(feedback: list[Feedback], items: list[dict]) -> None:
 def ingest_batch(items: list[dict], *, source: str, platform: str = "", classify_now: bool = True) -> BatchResult:
     """Store the valid items of a batch in one insert; report the invalid ones by index."""
     result = BatchResult()
-    built, kept_items = [], []
+    built, kept_items, limits = [], [], current_thresholds()
     for index, item in enumerate(items):
-        row = build(item, index, result.errors, source=source, platform=platform)
+        row = build(item, index, result.errors, source=source, platform=platform, thresholds=limits)
         if row is not None:
             built.append(row)
             kept_items.append(item)

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.utils import timezone
 
-from surveys.models import DEFAULT_SCALES, SurveyKind
+from surveys.models import SurveyKind
 from surveys.segments import current_thresholds, segment_for, thresholds_for
 
-from . import batch
 from .models import Source
+from .rows import DATE, MISSING_ID, NOT_A_NUMBER, NUMBER, check_review_row
 from .suspicion import text_hash
 
 COLUMNS = [
@@ -72,33 +72,17 @@ def stage_rows(items: list[dict], *, platform: str, first_row: int, errors: list
     buffer, limits = io.StringIO(), current_thresholds()
     now = timezone.now()
     for offset, item in enumerate(items):
-        row_errors: dict = {}
-        external_id = str(item.get("external_id") or "").strip()
-        kind = item.get("kind") or SurveyKind.STAR
-        if not external_id:
-            row_errors["external_id"] = "required: it makes importing twice harmless"
-        if kind not in SurveyKind.values:
-            row_errors["kind"] = f"unknown kind {kind!r}"
-            kind = SurveyKind.STAR
-        low, high = DEFAULT_SCALES[kind]
-        try:
-            score = int(float(str(item.get("score", "")).strip()))
-            if not low <= score <= high:
-                row_errors["score"] = f"{score} is outside {low}..{high}"
-        except ValueError:
-            row_errors["score"] = "required, a number"
-        when_errors: dict = {}
-        received_at = batch.parse_when(item.get("received_at"), 0, when_errors) or now
-        row_errors.update(when_errors.get(0, {}))
-        if row_errors:
+        row, row_errors = check_review_row(item, now=now, thresholds=limits)
+        if row is None:
             errors.extend({"row": first_row + offset, "field": f, "reason": r} for f, r in row_errors.items())
             continue
+        kind, low, high, score = row.kind, row.scale_min, row.scale_max, row.score
         segment, reason = segment_for(kind, score, high, limits)
         extra = {k: item[k] for k in ("account_age_days", "remote") if k in item}
         comment = str(item.get("comment") or "").strip()[:10000]
         values = [
             Source.IMPORT,
-            f"{platform}:{external_id}",
+            f"{platform}:{row.external_id}",
             kind,
             low,
             high,
@@ -113,7 +97,7 @@ def stage_rows(items: list[dict], *, platform: str, first_row: int, errors: list
             str(item.get("author_name") or "")[:200],
             str(item.get("review_url") or "")[:500],
             str(item.get("product_ref") or "")[:200],
-            received_at.isoformat(),
+            row.received_at.isoformat(),
             json.dumps({"segment": reason, "import": extra}, ensure_ascii=False),
         ]
         buffer.write("\t".join(_escape(v) for v in values) + "\n")
@@ -136,15 +120,9 @@ def copy_rows(buffer: io.StringIO) -> list[int]:
 ANALYZE_AFTER = 10_000  # rows; autovacuum would get there too, but only after the classification began
 SLICE = 100_000  # lines per INSERT: each slice commits and reports progress
 
-# The whole CSV goes to PostgreSQL as it is; checks, segments and hashes are computed there.
-_NUMBER = r"^\s*[0-9]+(\.[0-9]+)?\s*$"
-# Exact enough that a value passing it always casts: hours, minutes, seconds and offsets in range
-# (the day of the month is checked against the month's length separately).
-_DATE = (
-    r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
-    r"([ T]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?)?"
-    r"\s*(Z|[+-](0[0-9]|1[0-4])(:?[0-5][0-9])?)?$"
-)
+# The whole CSV goes to PostgreSQL as it is; checks, segments and hashes are computed there, by the
+# patterns and with the messages of reviews.rows.check_review_row (tests/reviews/test_row_checks.py).
+_NUMBER, _DATE = NUMBER, DATE
 SQL_FIELDS = [
     "external_id",
     "score",
@@ -231,16 +209,17 @@ def copy_csv(text: str, columns: dict[int, str], width: int, *, platform: str, p
             cursor.execute(
                 f"""
                 CREATE TEMP TABLE import_errors AS
-                SELECT line, 'external_id' AS field, 'required: it makes importing twice harmless' AS reason
+                SELECT line, 'external_id' AS field, %(missing_id)s AS reason
                 FROM import_raw WHERE NOT ({valid_id})
                 UNION ALL
                 SELECT line, 'score', CASE WHEN coalesce({col("score")}, '') ~ '{_NUMBER}'
-                    THEN {score} || ' is outside 1..5' ELSE 'required, a number' END FROM import_raw
+                    THEN {score} || ' is outside 1..5' ELSE %(not_a_number)s END FROM import_raw
                 WHERE NOT ({valid_score})
                 UNION ALL
                 SELECT line, 'received_at', 'not a date: ' || quote_literal({date}) FROM import_raw
                 WHERE NOT ({valid_date})
-                """
+                """,
+                {"missing_id": MISSING_ID, "not_a_number": NOT_A_NUMBER},
             )
             cursor.execute("SELECT line + 1, field, reason FROM import_errors ORDER BY 1, 2")
             errors = [{"row": row, "field": field, "reason": reason} for row, field, reason in cursor.fetchall()]

@@ -40,7 +40,10 @@ def test_a_batch_is_stored_once_with_errors_per_item(client, django_capture_on_c
     assert body["errors"] == [
         {
             "index": 2,
-            "fields": {"external_id": "required: it makes sending twice harmless", "score": "11 is outside 0..10"},
+            "fields": {
+                "external_id": "required: it makes sending or importing twice harmless",
+                "score": "11 is outside 0..10",
+            },
         }
     ]
     again = client.post("/api/v1/feedback/", items[:2], content_type="application/json").json()
