@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from feedback_platform.textfiles import UnreadableFile
 
 from . import services
+from .contact_rows import check_contact_row, customer_since
 from .contacts_import import import_contacts
 from .models import Contact, Invitation, Send, Survey, SurveyStatus
 from .sending import schedule_send, send_stats, survey_stats
@@ -144,6 +145,11 @@ class SurveyViewSet(viewsets.ModelViewSet):
 
 
 class ContactSerializer(serializers.ModelSerializer):
+    # Checked by the one contact-row rule (surveys.contact_rows), with the messages a file's rows get.
+    email = serializers.CharField(max_length=254, required=False, allow_blank=True)
+    language = serializers.CharField(max_length=10, required=False, allow_blank=True)
+    customer_since = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+
     class Meta:
         model = Contact
         fields = [
@@ -162,6 +168,14 @@ class ContactSerializer(serializers.ModelSerializer):
         extra_kwargs = {"external_id": {"validators": []}, "email": {"validators": []}}
 
     def validate(self, data):
+        row = {**data, "email": data.get("email", self.instance.email if self.instance else "")}
+        problems = check_contact_row(row)
+        if problems:
+            raise serializers.ValidationError({field: [reason] for field, reason in problems.items()})
+        if "customer_since" in data:
+            data["customer_since"] = customer_since(data)
+        if not data.get("language"):
+            data.pop("language", None)  # empty: the contact keeps its language (a new one: the default)
         if self.instance is not None:  # an update must not take another contact's email or id
             others = Contact.objects.exclude(pk=self.instance.pk)
             if data.get("email") and others.filter(email__iexact=data["email"]).exists():
