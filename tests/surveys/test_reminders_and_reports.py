@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from surveys import services
 from surveys.models import Answer, Invitation, InvitationStatus, Send, Suppression
-from surveys.sending import send_stats, survey_stats
+from surveys.sending import due_reminders, send_stats, survey_stats
 from surveys.tasks import queue_due_reminders
 from tests.factories import ContactFactory, SurveyFactory
 
@@ -58,6 +58,20 @@ def test_one_reminder_goes_to_those_who_did_not_answer_with_a_link_of_its_own(cl
     assert services.send_reminder(invitation_id=silent.pk) is False
     assert not Invitation.objects.filter(pk=too_recent.pk, reminded_at__isnull=False).exists()
     assert len(mail.outbox) == 1
+
+
+def test_an_archived_or_unsubscribed_contact_is_reminded_by_neither_the_sweep_nor_the_send():
+    survey = SurveyFactory(reminder_after_days=3, throttle_days=0)
+    silent, archived, suppressed = invite(survey), invite(survey), invite(survey)
+    type(archived.contact).objects.filter(pk=archived.contact_id).update(archived_at=timezone.now())
+    Suppression.objects.create(email=suppressed.contact.email, reason="unsubscribed")
+    assert due_reminders() == [silent.pk]  # the sweep leaves them out
+    # The send checks again on its own: the contact may be archived after the sweep queued the reminder.
+    mail.outbox.clear()
+    assert services.send_reminder(invitation_id=archived.pk) is False
+    assert services.send_reminder(invitation_id=suppressed.pk) is False
+    assert not mail.outbox
+    assert not Invitation.objects.filter(pk__in=[archived.pk, suppressed.pk], reminded_at__isnull=False).exists()
 
 
 def test_reminders_are_off_unless_the_survey_asks_for_them():
