@@ -226,8 +226,8 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
 CELERY_BEAT_SCHEDULE = {
-    "relay-pending-outbox": {
-        "task": "followup.tasks.relay_pending_outbox",
+    "relay-deliveries": {
+        "task": "feedback_platform.tasks.relay_deliveries",
         "schedule": env.int("OUTBOX_RELAY_EVERY_SECONDS", default=60),
     },
     "sweep-unfinished-work": {
@@ -259,6 +259,9 @@ FOLLOWUP_ESCALATION_PRIORITY_BOOST = env.int("FOLLOWUP_ESCALATION_PRIORITY_BOOST
 FOLLOWUP_INVITE_EVERYONE_TO_REVIEW = env.bool("FOLLOWUP_INVITE_EVERYONE_TO_REVIEW", default=False)
 FOLLOWUP_REVIEW_URL = env.str("FOLLOWUP_REVIEW_URL", default="https://www.example.com/reviews/northwind")
 OUTBOX_RELAY_AFTER_SECONDS = env.int("OUTBOX_RELAY_AFTER_SECONDS", default=60)
+# A delivery in flight longer than this is taken to be lost with its worker and sent again (feedback_platform/
+# delivery.py); well above a batch's sending time (200 messages, EMAIL_TIMEOUT each at worst).
+DELIVERY_INFLIGHT_TIMEOUT_SECONDS = env.int("DELIVERY_INFLIGHT_TIMEOUT_SECONDS", default=900)
 # An answer with no Feedback this long after it was saved (its task was lost) is published again.
 SWEEP_AFTER_SECONDS = env.int("SWEEP_AFTER_SECONDS", default=60)
 

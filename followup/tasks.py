@@ -5,26 +5,25 @@ from datetime import timedelta
 from celery import shared_task
 from django.conf import settings
 
+from feedback_platform import delivery
+
 from . import escalation, outbox, recovery
 from .models import OutboxEmail
 
 
-@shared_task(bind=True, max_retries=outbox.MAX_ATTEMPTS)
-def deliver_email_task(self, outbox_id: int) -> str:
-    status = outbox.deliver_email(outbox_id=outbox_id)
-    if status == "retry":
-        attempts = OutboxEmail.objects.values_list("attempts", flat=True).get(pk=outbox_id)
-        raise self.retry(countdown=outbox.retry_delay(attempts).total_seconds())
-    return status
+@shared_task
+def deliver_email_task(outbox_id: int) -> str:
+    """Kept for messages published before the delivery machine; new ones go to feedback_platform's deliver_task."""
+    return outbox.deliver_email(outbox_id=outbox_id)
 
 
 @shared_task
 def relay_pending_outbox() -> int:
-    """Publish emails now due, and re-publish those whose task was lost; the row lock makes duplicates harmless."""
+    """Publish emails now due and re-publish those whose task was lost (the beat runs feedback_platform's
+    relay_deliveries, which covers every kind of delivery; this one only the outbox)."""
     pending = outbox.pending_for_relay(older_than=timedelta(seconds=settings.OUTBOX_RELAY_AFTER_SECONDS))
-    ids = list(pending.values_list("pk", flat=True)[:1000])
-    for outbox_id in ids:
-        deliver_email_task.delay(outbox_id)
+    ids = list(pending.order_by("pk").values_list("pk", flat=True)[:20_000])
+    delivery.publish_now(OutboxEmail, ids)
     return len(ids)
 
 

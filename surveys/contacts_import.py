@@ -7,7 +7,7 @@ from django.db import transaction
 from feedback_platform.textfiles import read_table
 
 from .contact_rows import check_contact_row, customer_since
-from .services import upsert_contact
+from .services import _upsert_contact
 
 FIELDS = {"email", "name", "external_id", "language", "customer_since"}
 ATTRIBUTES = {"plan", "product", "lifetime_value", "region"}
@@ -24,7 +24,8 @@ class ContactImportReport:
 
 @transaction.atomic
 def import_contacts(data: bytes, filename: str) -> ContactImportReport:
-    """Upsert every valid row by external id or email; report invalid emails, unknown columns and duplicates."""
+    """Upsert every valid row by external id or email; report invalid emails, unknown columns and duplicates.
+    Staff imports go through `editing.import_contact_file`, which records the activity."""
     header, rows, encoding = read_table(data, filename)
     report = ContactImportReport(rows=len(rows), encoding=encoding)
     names = [column.strip().lower() for column in header]
@@ -48,7 +49,7 @@ def import_contacts(data: bytes, filename: str) -> ContactImportReport:
             report.errors.extend({"row": line, "field": f, "reason": r} for f, r in problems.items())
             continue
         seen[key] = line
-        _, created = upsert_contact(
+        _, created, _ = _upsert_contact(  # import_contact_file records one entry for the whole file
             email=values["email"],
             name=values.get("name", ""),
             language=values.get("language") or None,

@@ -5,11 +5,17 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Lower, Trim
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from feedback_platform.delivery import Delivery
+
+from . import tokens
 
 
 class SurveyKind(models.TextChoices):
@@ -105,6 +111,12 @@ class SurveyStatus(models.TextChoices):
     ARCHIVED = "archived", _("Archived")
 
 
+class SurveyQuerySet(models.QuerySet):
+    def active(self):
+        """Surveys that take answers and may be sent: the twin of `Survey.is_active`."""
+        return self.filter(status=SurveyStatus.ACTIVE)
+
+
 class Survey(models.Model):
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=8, choices=SurveyKind.choices, default=SurveyKind.NPS)
@@ -150,6 +162,8 @@ class Survey(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = SurveyQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
         constraints = [
@@ -160,6 +174,11 @@ class Survey(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def is_active(self) -> bool:
+        """Takes answers and may be sent: the twin of `Survey.objects.active()`."""
+        return self.status == SurveyStatus.ACTIVE
 
     @property
     def scores(self) -> range:
@@ -222,14 +241,74 @@ class Contact(models.Model):
 
 
 class InvitationStatus(models.TextChoices):
+    """The delivery machine's statuses (feedback_platform/delivery.py), and skipped: never to be sent."""
+
     QUEUED = "queued", _("Queued")
+    INFLIGHT = "inflight", _("Sending")
+    AWAITING_RETRY = "awaiting_retry", _("Awaiting retry")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")
+    WITHHELD = "withheld", _("Withheld")
     SKIPPED = "skipped", _("Skipped")
 
 
-class Invitation(models.Model):
-    """One emailed link. Only the SHA-256 of its token is stored (surveys/tokens.py)."""
+#: An invitation in one of these has asked its contact, or is about to: it counts for the throttle. A failed,
+#: withheld or skipped one never reached them.
+ASKING = (InvitationStatus.QUEUED, InvitationStatus.INFLIGHT, InvitationStatus.AWAITING_RETRY, InvitationStatus.SENT)
+
+
+class InvitationQuerySet(models.QuerySet):
+    def asking(self):
+        """Invitations that count as having asked their contact (the throttle)."""
+        return self.filter(status__in=ASKING)
+
+    def unexpired(self):
+        """Links that still open: the twin of `Invitation.is_expired`."""
+        return self.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()))
+
+    def remindable(self):
+        """Invitations that may get their reminder now: the twin of `Invitation.may_be_reminded`."""
+        return (
+            self.unexpired()
+            .filter(
+                status=InvitationStatus.SENT,
+                reminded_at__isnull=True,
+                bounced_at__isnull=True,
+                answer__isnull=True,
+                contact__archived_at__isnull=True,
+                survey__in=Survey.objects.active(),
+            )
+            .exclude(Exists(Suppression.objects.covering_ref(OuterRef("contact__email"))))
+        )
+
+
+def _sender_domain() -> str:
+    return settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip("> ")
+
+
+def _provider_message_id(message: EmailMessage) -> dict:
+    status = getattr(message, "anymail_status", None)  # set by anymail's backends, not by plain SMTP
+    return {"provider_message_id": str(status.message_id)[:200]} if status is not None and status.message_id else {}
+
+
+def send_time_holds(rows) -> dict[int, str]:
+    """{pk: why} for (pk, survey, contact) rows that must not be sent now, whatever was true when they were
+    queued: the survey paused or archived, the contact archived, the address suppressed since."""
+    suppressed = Suppression.objects.covering_any(contact.email for _pk, _survey, contact in rows)
+    holds = {}
+    for pk, survey, contact in rows:
+        if not survey.is_active:
+            holds[pk] = "survey not active"
+        elif contact.archived_at:
+            holds[pk] = "contact archived"
+        elif contact.email in suppressed:
+            holds[pk] = f"suppressed: {suppressed[contact.email]}"
+    return holds
+
+
+class Invitation(Delivery):
+    """One emailed link, and the delivery of its email. Only the SHA-256 of its token is stored: the token is
+    rendered again from the server's secret and the row's salt on each attempt (surveys/tokens.py)."""
 
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="invitations")
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="invitations")
@@ -242,12 +321,11 @@ class Invitation(models.Model):
     exempt_reason = models.CharField(
         max_length=50, blank=True, help_text=_("Why the 30-day throttle does not apply (recovery, transactional).")
     )
-    status = models.CharField(max_length=10, choices=InvitationStatus.choices, default=InvitationStatus.QUEUED)
+    status = models.CharField(max_length=16, choices=InvitationStatus.choices, default=InvitationStatus.QUEUED)
     skip_reason = models.CharField(max_length=200, blank=True)
+    token_salt = models.CharField(max_length=32, default=tokens.new_salt, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
     # What the email provider reported (django-anymail tracking webhooks); plain SMTP reports nothing.
     provider_message_id = models.CharField(max_length=200, blank=True, db_index=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
@@ -263,17 +341,116 @@ class Invitation(models.Model):
             ),
         ]
 
+    objects = InvitationQuerySet.as_manager()
+
     def __str__(self):
         return f"{self.survey} → {self.contact}"
 
     @property
     def is_expired(self) -> bool:
+        """The twin of `Invitation.objects.unexpired()`."""
         return self.expires_at is not None and self.expires_at <= timezone.now()
+
+    @property
+    def may_be_reminded(self) -> bool:
+        """The twin of `Invitation.objects.remindable()`."""
+        return (
+            self.status == InvitationStatus.SENT
+            and self.reminded_at is None
+            and self.bounced_at is None
+            and not self.is_expired
+            and self.survey.is_active
+            and self.contact.archived_at is None
+            and not Answer.objects.filter(invitation=self).exists()
+            and not Suppression.objects.covering(self.contact.email).exists()
+        )
 
     def start_clock(self, now=None):
         """Set sent and expiry times for a link that is about to go out."""
         self.sent_at = now or timezone.now()
         self.expires_at = self.sent_at + timedelta(days=self.survey.link_lifetime_days)
+
+    # The delivery machine's hooks (feedback_platform/delivery.py).
+
+    @classmethod
+    def delivery_queryset(cls):
+        return cls.objects.select_related("survey", "contact")
+
+    @classmethod
+    def withhold_reasons(cls, rows) -> dict[int, str]:
+        return send_time_holds([(row.pk, row.survey, row.contact) for row in rows])
+
+    @classmethod
+    def before_send(cls, rows, now) -> None:
+        """The link must open the moment the email leaves: its hash is committed first. Every attempt renders
+        the same token, so whichever copy of a retried email reaches the customer, its link works."""
+        for row in rows:
+            row.token_hash = tokens.hash_token(tokens.link_token(row))
+            row.expires_at = now + timedelta(days=row.survey.link_lifetime_days)
+        cls.objects.bulk_update(rows, ["token_hash", "expires_at"])
+
+    def delivery_message(self, cache: dict) -> EmailMessage:
+        from feedback_platform.emails import build_message
+
+        from .emails import render_invitation
+
+        message = build_message(
+            render_invitation(self, tokens.link_token(self), cache=cache),
+            to=self.contact.email,
+            headers={"Message-ID": f"<invitation-{self.pk}@{_sender_domain()}>"},
+        )
+        message.metadata = {"invitation": str(self.pk)}  # type: ignore[attr-defined]  # django-anymail reads it
+        return message
+
+    def sent_fields(self, message: EmailMessage) -> dict:
+        return _provider_message_id(message)
+
+
+class Reminder(Delivery):
+    """The one reminder of an invitation not answered: a delivery of its own, carrying a second token to the
+    same link (the first exists only in the first email)."""
+
+    invitation = models.OneToOneField(Invitation, on_delete=models.CASCADE, related_name="reminder")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"reminder of {self.invitation}"
+
+    @classmethod
+    def delivery_queryset(cls):
+        return cls.objects.select_related("invitation__survey", "invitation__contact")
+
+    @classmethod
+    def withhold_reasons(cls, rows) -> dict[int, str]:
+        ids = [row.invitation_id for row in rows]
+        still = set(Invitation.objects.remindable().filter(pk__in=ids).values_list("pk", flat=True))
+        reason = "no longer to be reminded: answered, bounced, expired, unsubscribed, archived or survey not active"
+        return {row.pk: reason for row in rows if row.invitation_id not in still}
+
+    @classmethod
+    def before_send(cls, rows, now) -> None:
+        invitations = [row.invitation for row in rows]
+        for invitation in invitations:
+            invitation.reminder_token_hash = tokens.hash_token(tokens.link_token(invitation, purpose="reminder"))
+        Invitation.objects.bulk_update(invitations, ["reminder_token_hash"])
+
+    def delivery_message(self, cache: dict) -> EmailMessage:
+        from feedback_platform.emails import build_message
+
+        from .emails import render_invitation
+
+        invitation = self.invitation
+        token = tokens.link_token(invitation, purpose="reminder")
+        message = build_message(
+            render_invitation(invitation, token, reminder=True, cache=cache),
+            to=invitation.contact.email,
+            headers={"Message-ID": f"<reminder-{self.pk}@{_sender_domain()}>"},
+        )
+        message.metadata = {"invitation": str(invitation.pk)}  # type: ignore[attr-defined]
+        return message
+
+    def after_sent(self, message: EmailMessage, now) -> None:
+        Invitation.objects.filter(pk=self.invitation_id).update(reminded_at=now, **_provider_message_id(message))
 
 
 class AnswerChannel(models.TextChoices):
@@ -313,12 +490,42 @@ class SuppressionReason(models.TextChoices):
     COMPLAINED = "complained", _("Complained")
 
 
+def normalized_email(email: str) -> str:
+    return email.strip().lower()
+
+
+class SuppressionQuerySet(models.QuerySet):
+    """The suppression rule, once: an address is covered by a listed one that matches it ignoring case and
+    surrounding spaces. Every sending path asks through these three."""
+
+    def covering(self, email: str):
+        return self.alias(address=Lower("email")).filter(address=normalized_email(email))
+
+    def covering_ref(self, ref):
+        """For Exists() in a query over other rows: `ref` is an OuterRef to their address."""
+        return self.alias(address=Lower("email")).filter(address=Lower(Trim(ref)))
+
+    def covering_any(self, emails) -> dict[str, str]:
+        """{address as given: reason} for each of `emails` that is covered (set-based, for a batch)."""
+        given: dict[str, list[str]] = {}
+        for email in emails:
+            given.setdefault(normalized_email(email), []).append(email)
+        found: dict[str, str] = {}
+        keys = list(given)
+        for start in range(0, len(keys), 500):
+            rows = self.alias(address=Lower("email")).filter(address__in=keys[start : start + 500])
+            found.update(rows.annotate(lowered=Lower("email")).values_list("lowered", "reason"))
+        return {email: reason for key, reason in found.items() for email in given[key]}
+
+
 class Suppression(models.Model):
     """An address no email may go to: every send checks this list first."""
 
     email = models.EmailField(max_length=254)
     reason = models.CharField(max_length=12, choices=SuppressionReason.choices)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SuppressionQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(Lower("email"), name="suppression_email_unique_ci")]
@@ -328,7 +535,7 @@ class Suppression(models.Model):
 
 
 def is_suppressed(email: str) -> bool:
-    return Suppression.objects.filter(email__iexact=email.strip()).exists()
+    return Suppression.objects.covering(email).exists()
 
 
 class SendStatus(models.TextChoices):

@@ -1,17 +1,24 @@
 """Sending a survey to a group: in batches, sampled, capped per day, and safe to run twice."""
 
 import hashlib
+import logging
 from datetime import timedelta
-from functools import partial
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from feedback_platform import delivery
+from feedback_platform.delivery import DeliveryStatus
 
 from . import services
-from .models import Contact, Invitation, InvitationStatus, Send, SendStatus, Suppression, Survey, SurveyStatus
+from .models import Contact, Invitation, InvitationStatus, Reminder, Send, SendStatus, Survey
 
-BATCH = 500
+log = logging.getLogger(__name__)
+
+BATCH = 1000
 CONTACT_FIELDS = {"language"}
 
 
@@ -36,40 +43,53 @@ def run_send(*, send_id: int) -> int:
     """Invite a due send's contacts, one committed batch at a time, so the worker starts sending while the
     next batch is made; returns invitations made. Stops at the daily cap; a later run goes on where this one
     stopped. Two sweeps at once: each batch holds the send's row lock, and the other skips it."""
-    made = 0
+    made, after = 0, 0
+    done = set(Invitation.objects.filter(send_id=send_id).values_list("contact_id", flat=True))  # earlier runs
     while True:
-        batch_made, finished = _run_batch(send_id)
+        batch_made, finished, after = _run_batch(send_id, after, done)
         made += batch_made
         if finished or not batch_made:
             return made
 
 
 @transaction.atomic
-def _run_batch(send_id: int) -> tuple[int, bool]:
-    """One batch of invitations; (made, whether the send is finished or must wait)."""
-    send = Send.objects.select_for_update(skip_locked=True).filter(pk=send_id).first()
+def _run_batch(send_id: int, after: int, done: set[int]) -> tuple[int, bool, int]:
+    """One batch of invitations to contacts past `after` (a pk) not in `done` (invited by an earlier run),
+    checked and inserted set-based (services.invite_contacts); (made, whether the send is finished or must
+    wait, the last contact looked at). The idempotency key per send and contact keeps a contact invited once
+    even by two runs that overlap."""
+    send = Send.objects.select_for_update(skip_locked=True).select_related("survey").filter(pk=send_id).first()
     if send is None or send.status == SendStatus.DONE or send.scheduled_at > timezone.now():
-        return 0, True
+        return 0, True, after
+    if not send.survey.is_active:
+        return 0, True, after  # paused: the sweep goes on once it is active again
     if send.status != SendStatus.RUNNING:
         send.status = SendStatus.RUNNING
         send.save(update_fields=["status"])
     room = _room_today(send)
-    done_ids = set(send.invitations.values_list("contact_id", flat=True))
-    made = 0
-    for contact in audience(send).iterator(chunk_size=BATCH):
-        if contact.pk in done_ids or not in_sample(send, contact.pk):
+    limit = BATCH if room is None else min(BATCH, room)
+    if limit <= 0:
+        return 0, True, after  # the daily cap: tomorrow's sweep continues
+    candidates = audience(send).filter(pk__gt=after).only("pk", "email", "name", "archived_at")
+    picked, exhausted = [], True
+    for contact in candidates.iterator(chunk_size=BATCH):
+        after = contact.pk
+        if contact.pk in done or not in_sample(send, contact.pk):
             continue
-        if made >= BATCH:
-            return made, False
-        if room is not None and made >= room:
-            return made, True  # the daily cap: tomorrow's sweep continues
-        invitation = services.invite_contact(
-            survey=send.survey, contact=contact, idempotency_key=f"send:{send.pk}:{contact.pk}"
-        )
-        Invitation.objects.filter(pk=invitation.pk).update(send=send)
-        made += 1
-    Send.objects.filter(pk=send.pk).update(status=SendStatus.DONE)
-    return made, True
+        picked.append(contact)
+        if len(picked) >= limit:
+            exhausted = False
+            break
+    services.invite_contacts(
+        survey=send.survey,
+        contacts=picked,
+        idempotency_keys=[f"send:{send.pk}:{contact.pk}" for contact in picked],
+        send=send,
+    )
+    if exhausted:
+        Send.objects.filter(pk=send.pk).update(status=SendStatus.DONE)
+        return len(picked), True, after
+    return len(picked), limit < BATCH, after
 
 
 def _room_today(send: Send) -> int | None:
@@ -102,13 +122,16 @@ def _counted(queryset, prefix: str):
 
 
 def _stats_row(row) -> dict:
-    """Delivered is what the provider reported; with no reports at all (plain SMTP), sent minus bounced."""
+    """Delivered is what the provider reported; with no reports at all (plain SMTP), sent minus bounced.
+    Failed: refused by the mail server for good (such an invitation never asked its contact); bounced counts
+    them with the bounces the provider reported later."""
     bounced = row.failed + row.bounced_later
     delivered = row.reported_delivered or max(row.sent - row.bounced_later, 0)
     return {
         "invited": row.invited,
         "sent": row.sent,
         "skipped": row.skipped,
+        "failed": row.failed,
         "delivered": delivered,
         "delivered_reported": bool(row.reported_delivered),
         "bounced": bounced,
@@ -132,25 +155,30 @@ def survey_stats(surveys) -> list[dict]:
 
 
 def due_reminders(limit: int = 1000) -> list[int]:
-    """Invitations whose survey reminds after N days, sent that long ago, not answered, not yet reminded."""
-    now, due = timezone.now(), []
-    for survey in Survey.objects.filter(status=SurveyStatus.ACTIVE, reminder_after_days__isnull=False):
+    """Invitations whose survey reminds after N days, sent that long ago, that may be reminded
+    (`Invitation.objects.remindable()`) and have no reminder yet."""
+    now, due = timezone.now(), list[int]()
+    for survey in Survey.objects.active().filter(reminder_after_days__isnull=False):
         due += (
-            survey.invitations.filter(
-                status=InvitationStatus.SENT,
-                reminded_at__isnull=True,
-                bounced_at__isnull=True,
-                answer__isnull=True,
-                contact__archived_at__isnull=True,
-                sent_at__lte=now - timedelta(days=survey.reminder_after_days),
-            )
-            .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
-            .exclude(Exists(Suppression.objects.filter(email__iexact=OuterRef("contact__email"))))
+            survey.invitations.remindable()
+            .filter(reminder__isnull=True, sent_at__lte=now - timedelta(days=survey.reminder_after_days))
             .order_by("pk")
             .values_list("pk", flat=True)[: limit - len(due)]
         )
         if len(due) >= limit:
             break
+    return due
+
+
+def queue_due_reminders(limit: int = 1000) -> list[int]:
+    """Make the reminders now due (one per invitation, ever) and publish them; returns the invitations."""
+    due = due_reminders(limit)
+    with transaction.atomic():
+        Reminder.objects.bulk_create([Reminder(invitation_id=pk) for pk in due], ignore_conflicts=True)
+        ids = list(
+            Reminder.objects.filter(invitation_id__in=due, status=DeliveryStatus.QUEUED).values_list("pk", flat=True)
+        )
+    delivery.publish_now(Reminder, ids)
     return due
 
 
@@ -164,6 +192,9 @@ def schedule_send(
     """Record a send to the contacts matching `audience`; one that is due starts at once, in the worker."""
     from .tasks import run_send_task
 
+    if not survey.is_active:
+        raise ValidationError({"survey": _("This survey is not taking answers right now")})
+
     send = Send.objects.create(
         survey=survey,
         audience=audience,
@@ -172,5 +203,13 @@ def schedule_send(
         scheduled_at=scheduled_at or timezone.now(),
     )
     if send.scheduled_at <= timezone.now():
-        transaction.on_commit(partial(run_send_task.delay, send.pk), robust=True)
+        send_id = send.pk
+
+        def start_after_commit() -> None:  # named: on_commit logs a failing callback by its __qualname__
+            try:
+                run_send_task.delay(send_id)
+            except Exception:
+                log.exception("could not publish send %s; the beat sweep starts it", send_id)
+
+        transaction.on_commit(start_after_commit)
     return send

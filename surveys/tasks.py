@@ -1,14 +1,11 @@
-from smtplib import SMTPException
-
 from celery import shared_task
 
 from . import services
 
 
-@shared_task(
-    autoretry_for=(SMTPException, OSError), retry_backoff=True, retry_backoff_max=600, max_retries=8, retry_jitter=True
-)
+@shared_task
 def send_invitation_task(invitation_id: int) -> bool:
+    """Kept for messages published before the delivery machine (feedback_platform's deliver_task sends now)."""
     return services.send_invitation(invitation_id=invitation_id)
 
 
@@ -20,22 +17,18 @@ def run_due_sends() -> int:
     return sum(run_send(send_id=send_id) for send_id in due_sends().values_list("pk", flat=True))
 
 
-@shared_task(
-    autoretry_for=(SMTPException, OSError), retry_backoff=True, retry_backoff_max=600, max_retries=8, retry_jitter=True
-)
+@shared_task
 def send_reminder_task(invitation_id: int) -> bool:
+    """Kept for messages published before the delivery machine."""
     return services.send_reminder(invitation_id=invitation_id)
 
 
 @shared_task
 def queue_due_reminders() -> int:
-    """Beat: one reminder task per invitation that is due one (each re-checks under a row lock)."""
-    from .sending import due_reminders
+    """Beat: a reminder for each invitation due one, published in batches (each re-checked when sent)."""
+    from .sending import queue_due_reminders as queue
 
-    due = list(due_reminders())
-    for invitation_id in due:
-        send_reminder_task.delay(invitation_id)
-    return len(due)
+    return len(queue())
 
 
 @shared_task

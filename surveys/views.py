@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from . import services
 from .forms import AnswerForm
-from .models import Survey, SurveyLogo, SurveyStatus
+from .models import Survey, SurveyLogo
 from .segments import Thresholds, current_thresholds, segment_for
 
 # The words at both ends of each kind's scale, in the customer's language.
@@ -170,7 +170,7 @@ def web_link(request, slug):
     survey = Survey.objects.filter(public_slug=slug).first()
     if survey is None:
         return render(request, "surveys/link_unknown.html", status=404)
-    if survey.status != SurveyStatus.ACTIVE:
+    if not survey.is_active:
         return render(request, "surveys/survey_closed.html", status=410)
     translation.activate(request.LANGUAGE_CODE or survey.default_language)
     form = AnswerForm(request.POST or None)

@@ -15,7 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from . import services
 from .forms import AnswerForm
-from .models import AnswerChannel, Survey, SurveyStatus
+from .models import AnswerChannel, Survey
 from .views import over_hourly_limit, page_texts, thanks_context
 
 ALLOWED_METHODS = "GET, POST, OPTIONS"
@@ -39,7 +39,7 @@ def widget(request, slug):
         return response
     if request.method not in ("GET", "POST"):
         return _json({"error": _("Method not allowed.")}, 405, origin=origin)
-    if survey.status != SurveyStatus.ACTIVE:
+    if not survey.is_active:
         return _json({"error": _("This survey is not taking answers right now")}, 410, origin=origin)
     translation.activate(_language(request, survey))
     if request.method == "GET":

@@ -1,21 +1,22 @@
+from django.conf import settings
+from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+
+from feedback_platform.delivery import Delivery, DeliveryStatus
+from feedback_platform.emails import header_safe
+
+#: The outbox's statuses are the delivery machine's (queued, inflight, awaiting_retry, sent, failed, withheld).
+OutboxStatus = DeliveryStatus
 
 
-class OutboxStatus(models.TextChoices):
-    QUEUED = "queued", _("Queued")
-    SENT = "sent", _("Sent")
-    FAILED = "failed", _("Failed")
-    WITHHELD = "withheld", _("Withheld")
-
-
-class OutboxEmail(models.Model):
+class OutboxEmail(Delivery):
     """A customer email, written in the transaction that caused it and sent by a task.
 
     The unique idempotency key (such as ``apology:<feedback id>``) keeps an email
-    from being created twice; the status, checked under a row lock, keeps it
-    from being sent twice.
+    from being created twice; the delivery machine's claim keeps it from being
+    sent twice. `send_after` is when it was meant to go; the machine reads the
+    same time from `next_attempt_at`.
     """
 
     idempotency_key = models.CharField(max_length=200, unique=True)
@@ -25,18 +26,41 @@ class OutboxEmail(models.Model):
     body_text = models.TextField()
     body_html = models.TextField(blank=True)
     language = models.CharField(max_length=10, default="en")
-    status = models.CharField(max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.QUEUED)
     send_after = models.DateTimeField(default=timezone.now)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.TextField(blank=True)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
     provider_message_id = models.CharField(max_length=300, blank=True)
     case = models.ForeignKey("followup.Case", on_delete=models.SET_NULL, null=True, blank=True, related_name="emails")
     created_at = models.DateTimeField(default=timezone.now)
-    sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["status", "send_after"], name="outbox_pending_idx")]
 
     def __str__(self):
         return self.idempotency_key
+
+    @property
+    def message_id(self) -> str:
+        """The same Message-ID on every attempt, so a rare double delivery is recognisable as one message."""
+        domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip("> ")
+        return f"<outbox-{self.pk}@{domain}>"
+
+    @classmethod
+    def withhold_reasons(cls, rows) -> dict[int, str]:
+        from surveys.models import Suppression
+
+        suppressed = Suppression.objects.covering_any(row.to_email for row in rows)
+        return {row.pk: "address is on the suppression list" for row in rows if row.to_email in suppressed}
+
+    def delivery_message(self, cache: dict) -> EmailMessage:
+        message = EmailMultiAlternatives(
+            subject=header_safe(self.subject),
+            body=self.body_text,
+            to=[self.to_email],
+            reply_to=[self.reply_to] if self.reply_to else None,
+            headers={"Message-ID": self.message_id, "X-Idempotency-Key": header_safe(self.idempotency_key)},
+        )
+        if self.body_html:
+            message.attach_alternative(self.body_html, "text/html")
+        return message
+
+    def sent_fields(self, message: EmailMessage) -> dict:
+        return {"provider_message_id": message.extra_headers["Message-ID"]}

@@ -58,8 +58,9 @@ def test_a_temporary_refusal_is_retried_later(failing_backend):
     row = queued()
     assert outbox.deliver_email(outbox_id=row.pk) == "retry"
     row.refresh_from_db()
-    assert row.status == OutboxStatus.QUEUED and row.attempts == 1
+    assert row.status == OutboxStatus.AWAITING_RETRY and row.attempts == 1
     assert row.next_attempt_at > timezone.now()
+    assert outbox.deliver_email(outbox_id=row.pk) == "not_due"  # not before its back-off is over
     assert "451" in row.last_error
 
 
@@ -74,27 +75,40 @@ def test_a_permanent_refusal_fails_without_retry(failing_backend):
 def test_temporary_errors_give_up_after_the_last_attempt(failing_backend):
     failing_backend.error = ConnectionRefusedError("mail server down")
     row = queued()
-    results = [outbox.deliver_email(outbox_id=row.pk) for _ in range(outbox.MAX_ATTEMPTS)]
+    results = []
+    for _ in range(outbox.MAX_ATTEMPTS):
+        results.append(outbox.deliver_email(outbox_id=row.pk))
+        OutboxEmail.objects.filter(pk=row.pk).update(next_attempt_at=timezone.now())  # the back-off is over
     assert results == ["retry"] * (outbox.MAX_ATTEMPTS - 1) + ["failed"]
 
 
-def test_the_relay_republishes_only_stuck_rows(monkeypatch):
+def published_by_the_relay(monkeypatch) -> list:
     published = []
-    monkeypatch.setattr("followup.tasks.deliver_email_task.delay", published.append)
-    stuck, fresh, sent, backing_off = (queued(f"a:{n}") for n in range(4))
+    monkeypatch.setattr("feedback_platform.delivery.publish_now", lambda model, ids, **kw: published.extend(ids))
+    return published
+
+
+def test_the_relay_republishes_only_stuck_rows(monkeypatch):
+    published = published_by_the_relay(monkeypatch)
+    stuck, fresh, sent, backing_off, abandoned, sending = (queued(f"a:{n}") for n in range(6))
     old = timezone.now() - timedelta(minutes=5)
     OutboxEmail.objects.exclude(pk=fresh.pk).update(created_at=old, send_after=old)
     OutboxEmail.objects.filter(pk=sent.pk).update(status=OutboxStatus.SENT)
     OutboxEmail.objects.filter(pk=backing_off.pk).update(
-        attempts=1, next_attempt_at=timezone.now() + timedelta(minutes=5)
+        status=OutboxStatus.AWAITING_RETRY, attempts=1, next_attempt_at=timezone.now() + timedelta(minutes=5)
     )
-    assert relay_pending_outbox() == 1
-    assert published == [stuck.pk]
+    OutboxEmail.objects.filter(pk=abandoned.pk).update(
+        status=OutboxStatus.INFLIGHT, attempts=1, inflight_since=timezone.now() - timedelta(hours=1)
+    )
+    OutboxEmail.objects.filter(pk=sending.pk).update(
+        status=OutboxStatus.INFLIGHT, attempts=1, inflight_since=timezone.now() - timedelta(seconds=5)
+    )
+    assert relay_pending_outbox() == 2
+    assert published == [stuck.pk, abandoned.pk]
 
 
 def test_a_delayed_email_waits_until_due_then_the_relay_publishes_it(monkeypatch):
-    published = []
-    monkeypatch.setattr("followup.tasks.deliver_email_task.delay", published.append)
+    published_by_the_relay(monkeypatch)
     email = RenderedEmail(subject="Thanks", text="Thank you.", html="")
     later = outbox.queue_email(
         key="thanks:1",
@@ -106,7 +120,9 @@ def test_a_delayed_email_waits_until_due_then_the_relay_publishes_it(monkeypatch
     assert outbox.deliver_email(outbox_id=later.pk) == "not_due"
     assert relay_pending_outbox() == 0
     now = timezone.now()  # five minutes later:
-    OutboxEmail.objects.filter(pk=later.pk).update(created_at=now - timedelta(minutes=5), send_after=now)
+    OutboxEmail.objects.filter(pk=later.pk).update(
+        created_at=now - timedelta(minutes=5), send_after=now, next_attempt_at=now
+    )
     assert relay_pending_outbox() == 1
     assert outbox.deliver_email(outbox_id=later.pk) == "sent"
     assert len(mail.outbox) == 1

@@ -1,0 +1,337 @@
+"""One delivery machine for everything that leaves the building (customer emails, invitations, reminders,
+staff notifications; webhooks next), after pretix's `OutgoingMail` and `mail_send_task`.
+
+A row moves queued → inflight → sent, or → awaiting_retry (a temporary refusal, retried with back-off) → …
+→ failed (a permanent refusal, or the last attempt spent); withheld rows are never sent (suppressed address,
+paused survey). The worker takes a batch of rows in one short transaction only to mark them in flight and
+commits; the network conversation happens outside any transaction or row lock; each result is recorded after.
+A row whose task was lost (broker restarted, worker killed) is published again by the relay.
+
+A concrete model says how its rows leave through a few methods (see `Delivery`); the machine does the rest.
+"""
+
+import logging
+import smtplib
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.db import connection as db_connection
+from django.db import models, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+log = logging.getLogger(__name__)
+
+#: Attempts before a temporarily refused row is given up as failed (about 40 minutes of back-off).
+MAX_ATTEMPTS = 9
+#: Rows one task takes and sends over one SMTP connection.
+BATCH_SIZE = 200
+#: Sent rows recorded together (one short transaction for this many emails).
+RECORD_EVERY = 20
+
+
+class DeliveryStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    INFLIGHT = "inflight", _("Sending")
+    AWAITING_RETRY = "awaiting_retry", _("Awaiting retry")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    WITHHELD = "withheld", _("Withheld")
+
+
+#: Statuses that will still be sent (or are being sent): a row in one of them may leave the building.
+PENDING = (DeliveryStatus.QUEUED, DeliveryStatus.INFLIGHT, DeliveryStatus.AWAITING_RETRY)
+
+
+class Delivery(models.Model):
+    """The state of one thing that leaves the building. A concrete model adds what it sends and implements
+    `delivery_message` (and, where it needs them, the other hooks below)."""
+
+    status = models.CharField(max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # Queued: not before this (empty: at once). Awaiting retry: the next attempt's time.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    inflight_since = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    # Hooks for the concrete model.
+
+    @classmethod
+    def delivery_queryset(cls) -> models.QuerySet:
+        """The rows with what building their messages reads (select_related)."""
+        return cls._default_manager.all()
+
+    @classmethod
+    def withhold_reasons(cls, rows: Sequence["Delivery"]) -> dict[int, str]:
+        """Checked when a batch is taken: {pk: why it must not be sent} for rows to withhold."""
+        return {}
+
+    @classmethod
+    def before_send(cls, rows: Sequence["Delivery"], now: datetime) -> None:
+        """Inside the claim's transaction: write what must be committed before the message leaves."""
+
+    def delivery_message(self, cache: dict) -> EmailMessage:
+        """The message to send; `cache` lives for the batch (what many rows' messages share)."""
+        raise NotImplementedError
+
+    def sent_fields(self, message: EmailMessage) -> dict[str, Any]:
+        """Extra fields to record on the row once its message was accepted."""
+        return {}
+
+    def after_sent(self, message: EmailMessage, now: datetime) -> None:
+        """Writes to other rows once this one was sent (in the transaction that records it)."""
+
+
+def delivery_models() -> list[type[Delivery]]:
+    return [model for model in apps.get_models() if issubclass(model, Delivery)]
+
+
+def retry_delay(attempt: int) -> timedelta:
+    """Back-off after a failed attempt: 10 s, 20 s, 40 s … capped at 10 minutes."""
+    return timedelta(seconds=min(600, 10 * 2 ** (attempt - 1)))
+
+
+def is_transient(error: Exception) -> bool:
+    """SMTP 4xx replies, lost connections and timeouts are temporary; 5xx replies are permanent."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(400 <= code < 500 for code, _message in error.recipients.values())
+    if isinstance(error, smtplib.SMTPResponseException):
+        return 400 <= error.smtp_code < 500
+    return True
+
+
+def _inflight_timeout() -> timedelta:
+    return timedelta(seconds=settings.DELIVERY_INFLIGHT_TIMEOUT_SECONDS)
+
+
+def claimable(now: datetime) -> Q:
+    """Rows a worker may take now: queued or awaiting retry and due, or in flight so long their worker is gone."""
+    due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    waiting = Q(status__in=[DeliveryStatus.QUEUED, DeliveryStatus.AWAITING_RETRY]) & due
+    abandoned = Q(status=DeliveryStatus.INFLIGHT, inflight_since__lte=now - _inflight_timeout())
+    return waiting | abandoned
+
+
+def relayable(model: type[Delivery], now: datetime, *, grace: timedelta) -> models.QuerySet:
+    """Rows whose task may have been lost, or that nobody published yet: a queued row published at creation
+    that is still queued after `grace`, a delayed row or a retry now due, a row abandoned in flight."""
+    published_at_creation = Q(status=DeliveryStatus.QUEUED, next_attempt_at__isnull=True)
+    if any(field.name == "created_at" for field in model._meta.get_fields()):
+        published_at_creation &= Q(created_at__lte=now - grace)
+    due_later = Q(status__in=[DeliveryStatus.QUEUED, DeliveryStatus.AWAITING_RETRY], next_attempt_at__lte=now)
+    abandoned = Q(status=DeliveryStatus.INFLIGHT, inflight_since__lte=now - _inflight_timeout())
+    return model._default_manager.filter(published_at_creation | due_later | abandoned)
+
+
+def claim(model: type[Delivery], ids: Iterable[int]) -> list[Delivery]:
+    """Take the claimable rows among `ids`: withhold those that must not go, mark the others in flight, commit.
+
+    The conditional UPDATE is the claim: a second worker (a redelivered task, the relay) running the same
+    UPDATE finds them in flight and takes none of them; the claim's own `inflight_since` tells which rows
+    this worker took.
+    """
+    now = timezone.now()
+    ids = list(ids)
+    with transaction.atomic():
+        model._default_manager.filter(pk__in=ids).filter(claimable(now)).update(
+            status=DeliveryStatus.INFLIGHT, inflight_since=now, attempts=F("attempts") + 1
+        )
+        rows = list(
+            model.delivery_queryset()
+            .filter(pk__in=ids, status=DeliveryStatus.INFLIGHT, inflight_since=now)
+            .order_by("pk")
+        )
+        reasons = model.withhold_reasons(rows) if rows else {}
+        for reason in set(reasons.values()):
+            model._default_manager.filter(pk__in=[pk for pk, why in reasons.items() if why == reason]).update(
+                status=DeliveryStatus.WITHHELD,
+                last_error=reason[:2000],
+                inflight_since=None,
+                attempts=F("attempts") - 1,
+            )
+        rows = [row for row in rows if row.pk not in reasons]
+        if rows:
+            model.before_send(rows, now)
+    return rows
+
+
+def _record_sent(sent: list[tuple[Delivery, EmailMessage]]) -> None:
+    """Write that these rows were sent, in one transaction (no network inside), and empty the list."""
+    if not sent:
+        return
+    now = timezone.now()
+    model = type(sent[0][0])
+    by_fields: dict[tuple, list[int]] = {}
+    for row, message in sent:
+        by_fields.setdefault(tuple(sorted(row.sent_fields(message).items())), []).append(row.pk)
+    with transaction.atomic():
+        _commit_without_waiting_for_disk()
+        for extra, pks in by_fields.items():
+            model._default_manager.filter(pk__in=pks).update(
+                status=DeliveryStatus.SENT,
+                last_error="",
+                next_attempt_at=None,
+                inflight_since=None,
+                sent_at=now,
+                **dict(extra),
+            )
+        for row, message in sent:
+            row.after_sent(message, now)
+    sent.clear()
+
+
+def _record(row: Delivery, outcome: Exception) -> str:
+    """Write one row's failed attempt in a transaction of its own (no network inside)."""
+    now = timezone.now()
+    model = type(row)
+    with transaction.atomic():
+        _commit_without_waiting_for_disk()
+        error = f"{type(outcome).__name__}: {outcome}"[:2000]
+        if is_transient(outcome) and row.attempts < MAX_ATTEMPTS:
+            model._default_manager.filter(pk=row.pk).update(
+                status=DeliveryStatus.AWAITING_RETRY,
+                last_error=error,
+                inflight_since=None,
+                next_attempt_at=now + retry_delay(row.attempts),
+            )
+            return "retry"
+        model._default_manager.filter(pk=row.pk).update(
+            status=DeliveryStatus.FAILED, last_error=error, inflight_since=None, next_attempt_at=None
+        )
+    log.warning("%s %s failed: %s", model._meta.label, row.pk, error)
+    return "failed"
+
+
+def _commit_without_waiting_for_disk() -> None:
+    """PostgreSQL: this transaction's commit returns before its WAL is on disk (a fraction of a millisecond
+    instead of a flush per email). A server crash may forget the last few results; those rows then look
+    abandoned in flight and are sent again, with the same link and Message-ID. A worker crash loses nothing."""
+    if db_connection.vendor == "postgresql":
+        with db_connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+
+
+def _send_each(rows: Sequence[Delivery]) -> dict[int, str]:
+    """Send each row's message over one SMTP connection (reopened only after a lost one), recording the
+    results every RECORD_EVERY messages, so a worker killed mid-batch leaves at most that many rows in doubt
+    (the relay sends them again after the in-flight timeout, with the same link and Message-ID).
+
+    No transaction is open while a message is on the wire. A refused message (4xx, 5xx) leaves the
+    connection usable (smtplib resets the envelope); anything else (a lost connection, a timeout) closes
+    it, and the next message opens a new one.
+    """
+    connection = get_connection()
+    outcomes: dict[int, str] = {}
+    sent: list[tuple[Delivery, EmailMessage]] = []
+    cache: dict = {}
+    is_open = False
+    try:
+        for row in rows:
+            try:
+                message = row.delivery_message(cache)
+            except Exception as error:  # a row that cannot be built must not stop the batch
+                log.exception("%s %s could not be built", type(row)._meta.label, row.pk)
+                outcomes[row.pk] = _record(row, RuntimeError(f"the message could not be built: {error}"))
+                continue
+            try:
+                if not is_open and hasattr(connection, "open"):
+                    connection.open()
+                    is_open = True
+                message.connection = connection
+                connection.send_messages([message])
+            except (smtplib.SMTPException, OSError) as error:
+                outcomes[row.pk] = _record(row, error)
+                if not isinstance(error, (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused)):
+                    _close(connection)
+                    is_open = False
+            else:
+                outcomes[row.pk] = "sent"
+                sent.append((row, message))
+                if len(sent) >= RECORD_EVERY:
+                    _record_sent(sent)
+    finally:
+        if is_open:
+            _close(connection)
+        _record_sent(sent)
+    return outcomes
+
+
+def _close(connection) -> None:
+    try:
+        if hasattr(connection, "close"):
+            connection.close()
+    except (smtplib.SMTPException, OSError):
+        pass
+
+
+def deliver(*, model: type[Delivery], ids: Iterable[int]) -> dict[int, str]:
+    """Deliver the rows among `ids` that are due: {pk: "sent" | "retry" | "failed" | "withheld" | "not_due" |
+    the status a row already had | "missing"}. Safe to run twice, or beside the relay: each row is sent by
+    whichever run claims it. Retries are published again for their time (and the relay catches any lost)."""
+    ids = list(ids)
+    rows = claim(model, ids)
+    outcomes = _send_each(rows)
+    retry = [pk for pk, outcome in outcomes.items() if outcome == "retry"]
+    if retry:
+        attempt = min(row.attempts for row in rows if row.pk in retry)
+        publish_now(model, retry, countdown=retry_delay(attempt).total_seconds())
+    others = [pk for pk in ids if pk not in outcomes]
+    if others:
+        now = timezone.now()
+        for pk, status, next_attempt_at in model._default_manager.filter(pk__in=others).values_list(
+            "pk", "status", "next_attempt_at"
+        ):
+            waiting = status in (DeliveryStatus.QUEUED, DeliveryStatus.AWAITING_RETRY)
+            outcomes[pk] = "not_due" if waiting and next_attempt_at and next_attempt_at > now else status
+        outcomes.update({pk: "missing" for pk in others if pk not in outcomes})
+    return outcomes
+
+
+def publish_now(model: type[Delivery] | str, ids: Sequence[int], *, countdown: float | None = None) -> None:
+    """Ask the worker to deliver these rows, `BATCH_SIZE` to a task. Never raises: with the broker down
+    the rows stay committed, and the relay publishes them once it is back."""
+    from .tasks import deliver_task
+
+    label = model if isinstance(model, str) else model._meta.label
+    ids = list(ids)
+    for start in range(0, len(ids), BATCH_SIZE):
+        try:
+            deliver_task.apply_async((label, ids[start : start + BATCH_SIZE]), countdown=countdown)
+        except Exception:
+            if deliver_task.app.conf.task_always_eager and deliver_task.app.conf.task_eager_propagates:
+                raise  # tests that run tasks in-process want to see their errors
+            log.exception("could not publish %d %s deliveries; the relay will", len(ids[start:]), label)
+            return
+
+
+def publish(model: type[Delivery], ids: Iterable[int]) -> None:
+    """Publish these rows' delivery once the current transaction commits (at once outside one)."""
+    label, ids = model._meta.label, list(ids)
+    if not ids:
+        return
+
+    def publish_after_commit() -> None:  # a named function: on_commit logs callbacks by their __qualname__
+        publish_now(label, ids)
+
+    transaction.on_commit(publish_after_commit)
+
+
+def relay(*, limit: int = 20_000) -> int:
+    """Publish every row that is due and not on its way (see `relayable`); returns how many."""
+    now = timezone.now()
+    grace = timedelta(seconds=settings.OUTBOX_RELAY_AFTER_SECONDS)
+    published = 0
+    for model in delivery_models():
+        ids = list(relayable(model, now, grace=grace).order_by("pk").values_list("pk", flat=True)[:limit])
+        publish_now(model, ids)
+        published += len(ids)
+    return published
