@@ -18,9 +18,9 @@ from followup.cases import open_case
 from followup.models import Team
 from reviews.ingest import ingest_answer
 from reviews.models import Segment
-from reviews.segments import segment_for
 from surveys import tokens
 from surveys.models import Answer, Contact, Invitation, InvitationStatus, Survey, SurveyKind, SurveyStatus
+from surveys.segments import current_thresholds, segment_for
 
 DEMO_USERS = [
     # username, password, role
@@ -63,6 +63,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         rng = random.Random(2026)
         now = timezone.now().replace(microsecond=0)
+        self.limits = current_thresholds()  # read once for every demo answer
         self._users()
         surveys = [self._survey(spec) for spec in SURVEYS]
         contacts = [self._contact(rng, i, now) for i in range(1, CONTACTS + 1)]
@@ -119,7 +120,7 @@ class Command(BaseCommand):
         for k in range(rng.randrange(0, 4)):
             answered_at = now - timedelta(days=rng.uniform(0, HISTORY_DAYS))
             score = rng.choices(list(survey.scores), weights=SCORE_WEIGHTS[survey.kind])[0]
-            segment, _ = segment_for(survey.kind, score, survey.scale_max)
+            segment, _ = segment_for(survey.kind, score, survey.scale_max, self.limits)
             comments = demo_data.COMMENTS[contact.language][segment]
             comment = rng.choice(comments) if rng.random() < 0.75 else ""
             sent_at = answered_at - timedelta(hours=rng.uniform(0.1, 48))
