@@ -1,5 +1,8 @@
 from django.contrib import admin
 
+from feedback_platform.activity import Actor
+
+from . import editing
 from .models import Answer, Contact, Invitation, SegmentThreshold, Survey
 
 
@@ -8,11 +11,17 @@ class SurveyAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "status", "default_language", "created_at"]
     list_filter = ["kind", "status"]
 
+    def save_model(self, request, obj, form, change):
+        editing.save_survey(actor=Actor.from_request(request), survey=obj)
+
 
 @admin.register(Contact)
 class ContactAdmin(admin.ModelAdmin):
     list_display = ["email", "name", "external_id", "language", "customer_since"]
     search_fields = ["email", "name", "external_id"]
+
+    def save_model(self, request, obj, form, change):
+        editing.save_contact(actor=Actor.from_request(request), contact=obj)
 
 
 @admin.register(Invitation)
@@ -34,3 +43,13 @@ class SegmentThresholdAdmin(admin.ModelAdmin):
     the answer page uses the new thresholds at once."""
 
     list_display = ["kind", "scale_max", "detractor_max", "passive_max"]
+
+    def save_model(self, request, obj, form, change):
+        editing.save_threshold(actor=Actor.from_request(request), threshold=obj)
+
+    def delete_model(self, request, obj):
+        editing.delete_threshold(actor=Actor.from_request(request), threshold=obj)
+
+    def delete_queryset(self, request, queryset):
+        for threshold in queryset:
+            editing.delete_threshold(actor=Actor.from_request(request), threshold=threshold)

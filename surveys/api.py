@@ -3,8 +3,6 @@
 from dataclasses import asdict
 
 from django.conf import settings
-from django.db import transaction
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import decorators, permissions, serializers, status, viewsets
@@ -13,13 +11,13 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from feedback_platform.activity import Actor
 from feedback_platform.textfiles import UnreadableFile
 
-from . import services
+from . import editing, services
 from .contact_rows import check_contact_row, customer_since
-from .contacts_import import import_contacts
-from .models import Contact, Invitation, Send, Survey, SurveyStatus
-from .sending import schedule_send, send_stats, survey_stats
+from .models import Contact, Invitation, Send, Survey
+from .sending import send_stats, survey_stats
 
 
 class ModelPermissions(permissions.DjangoModelPermissions):
@@ -70,6 +68,7 @@ class StatsRowSerializer(serializers.Serializer):
     invited = serializers.IntegerField()
     sent = serializers.IntegerField()
     skipped = serializers.IntegerField()
+    failed = serializers.IntegerField(help_text="refused by the mail server for good; not counted as asked")
     delivered = serializers.IntegerField()
     delivered_reported = serializers.BooleanField(help_text="False: no provider reports, delivered = sent - bounced")
     bounced = serializers.IntegerField()
@@ -110,12 +109,20 @@ class SurveyViewSet(viewsets.ModelViewSet):
     filterset_fields = ["kind", "status"]
     http_method_names = ["get", "post", "patch", "head", "options"]
 
+    def perform_create(self, serializer):
+        survey = Survey(**serializer.validated_data)
+        serializer.instance = editing.save_survey(actor=Actor.from_request(self.request), survey=survey)
+
+    def perform_update(self, serializer):
+        survey = serializer.instance
+        for name, value in serializer.validated_data.items():
+            setattr(survey, name, value)
+        serializer.instance = editing.save_survey(actor=Actor.from_request(self.request), survey=survey)
+
     @extend_schema(request=None, responses=SurveySerializer)
     @decorators.action(detail=True, methods=["post"])
     def archive(self, request, pk=None):
-        survey = self.get_object()
-        survey.status = SurveyStatus.ARCHIVED
-        survey.save(update_fields=["status"])
+        survey = editing.archive_survey(actor=Actor.from_request(request), survey=self.get_object())
         return Response(self.get_serializer(survey).data)
 
     @extend_schema(request=SendInput, responses={201: SendOutput})
@@ -126,11 +133,11 @@ class SurveyViewSet(viewsets.ModelViewSet):
         if not request.user.has_perm("surveys.add_invitation"):
             raise permissions.exceptions.PermissionDenied
         survey = self.get_object()
-        if survey.status != SurveyStatus.ACTIVE:
+        if not survey.is_active:
             raise serializers.ValidationError({"survey": [f"the survey is {survey.status}, not active"]})
         data = SendInput(data=request.data)
         data.is_valid(raise_exception=True)
-        send = schedule_send(survey=survey, **data.validated_data)
+        send = editing.schedule_survey_send(actor=Actor.from_request(request), survey=survey, **data.validated_data)
         return Response(SendOutput(send).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses=SendingStatsSerializer)
@@ -185,8 +192,13 @@ class ContactSerializer(serializers.ModelSerializer):
         return data
 
     def create(self, validated):
-        contact, _ = services.upsert_contact(**validated)
+        contact, _ = services.upsert_contact(actor=Actor.from_request(self.context["request"]), **validated)
         return contact
+
+    def update(self, contact, validated):
+        return editing.update_contact(
+            actor=Actor.from_request(self.context["request"]), contact=contact, changes=validated
+        )
 
 
 class ContactViewSet(viewsets.ModelViewSet):
@@ -208,9 +220,7 @@ class ContactViewSet(viewsets.ModelViewSet):
     @extend_schema(request=None, responses=ContactSerializer)
     @decorators.action(detail=True, methods=["post"])
     def archive(self, request, pk=None):
-        contact = self.get_object()
-        contact.archived_at = contact.archived_at or timezone.now()
-        contact.save(update_fields=["archived_at"])
+        contact = editing.archive_contact(actor=Actor.from_request(request), contact=self.get_object())
         return Response(self.get_serializer(contact).data)
 
 
@@ -244,27 +254,23 @@ class InvitationApi(APIView):
         if not request.user.has_perm("surveys.add_invitation"):
             raise permissions.exceptions.PermissionDenied
         survey = get_object_or_404(Survey, pk=pk)
-        if survey.status != SurveyStatus.ACTIVE:
+        if not survey.is_active:
             raise serializers.ValidationError({"survey": [f"the survey is {survey.status}, not active"]})
         data = InvitationInput(data=request.data)
         data.is_valid(raise_exception=True)
         fields = data.validated_data
-        with transaction.atomic():
-            contact, _ = services.upsert_contact(
-                email=fields["email"],
-                name=fields.get("name", ""),
-                language=fields.get("language"),
-                external_id=fields.get("external_id"),
-                attributes=fields.get("attributes"),
-            )
-            known = survey.invitations.filter(idempotency_key=fields.get("idempotency_key") or None).first()
-            invitation = known or services.invite_contact(
-                survey=survey,
-                contact=contact,
-                idempotency_key=fields.get("idempotency_key") or None,
-                exempt_reason=fields["exempt_reason"],
-            )
-        code = status.HTTP_200_OK if known else status.HTTP_201_CREATED
+        invitation, created = editing.invite_one(
+            actor=Actor.from_request(request),
+            survey=survey,
+            email=fields["email"],
+            name=fields.get("name", ""),
+            language=fields.get("language"),
+            external_id=fields.get("external_id"),
+            attributes=fields.get("attributes"),
+            idempotency_key=fields.get("idempotency_key"),
+            exempt_reason=fields["exempt_reason"],
+        )
+        code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
         return Response(InvitationOutput(invitation).data, status=code)
 
 
@@ -287,7 +293,9 @@ class ContactImportApi(APIView):
         if upload is None:
             raise serializers.ValidationError({"file": ["attach a CSV or XLSX file as `file`"]})
         try:
-            report = import_contacts(upload.read(), upload.name)
+            report = editing.import_contact_file(
+                actor=Actor.from_request(request), data=upload.read(), filename=upload.name
+            )
         except UnreadableFile as error:
             raise serializers.ValidationError({"file": [str(error)]}) from None
         return Response(asdict(report), status=status.HTTP_200_OK)

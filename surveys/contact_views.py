@@ -4,15 +4,16 @@ from django import forms
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from feedback_platform.activity import Actor
 from feedback_platform.textfiles import SpreadsheetField, UnreadableFile
 
-from .contacts_import import import_contacts
-from .models import Contact
+from .editing import import_contact_file
+from .models import Contact, Invitation, InvitationStatus
 
 MAX_CONTACTS_FILE = 20 * 1024 * 1024
 
@@ -21,13 +22,22 @@ class ContactImportForm(forms.Form):
     file = SpreadsheetField(max_bytes=MAX_CONTACTS_FILE, too_large=gettext_lazy("The file is larger than 20 MB."))
 
 
+def with_failed_invitations(contacts):
+    """Each contact with how many invitations the mail server refused for good, and the last refusal."""
+    failed = Invitation.objects.filter(contact=OuterRef("pk"), status=InvitationStatus.FAILED).order_by("-pk")
+    return contacts.annotate(
+        failed_invitations=Count("invitations", filter=Q(invitations__status=InvitationStatus.FAILED)),
+        last_failure=Subquery(failed.values("last_error")[:1]),
+    )
+
+
 @login_required
 @permission_required("surveys.view_contact", raise_exception=True)
 @require_http_methods(["GET", "HEAD", "POST"])
 def contact_list(request):
     """Contacts, newest first, searchable by name, email or external id; managers import files here."""
     query = request.GET.get("q", "").strip()
-    contacts = Contact.objects.filter(archived_at__isnull=True).order_by("-created_at")
+    contacts = with_failed_invitations(Contact.objects.filter(archived_at__isnull=True).order_by("-created_at"))
     if query:
         contacts = contacts.filter(Q(name__icontains=query) | Q(email__icontains=query) | Q(external_id=query))
     page = Paginator(contacts, 50).get_page(request.GET.get("page"))
@@ -39,7 +49,9 @@ def contact_list(request):
         if form.is_valid():
             upload = form.cleaned_data["file"]
             try:
-                report = import_contacts(upload.read(), upload.name)
+                report = import_contact_file(
+                    actor=Actor.from_request(request), data=upload.read(), filename=upload.name
+                )
             except UnreadableFile as error:
                 form.add_error("file", str(error))
         status = 200 if report else 400

@@ -1,12 +1,9 @@
 """Managers and admins create and edit surveys here, with a live preview of the email and the answer page."""
 
-import hashlib
-
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -14,19 +11,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from feedback_platform.activity import Actor
+
+from .editing import logo_type, save_survey
 from .emails import render_invitation
-from .models import Contact, Invitation, Send, Survey, SurveyLogo
+from .models import Contact, Invitation, Send, Survey
 from .sending import send_stats, survey_stats
 
 LOGO_MAX_BYTES = 100 * 1024
-# What a logo may be, told by its first bytes, not by its name. No SVG: it can carry script.
-LOGO_SIGNATURES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg", b"GIF8": "image/gif"}
-
-
-def logo_type(data: bytes) -> str:
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    return next((kind for magic, kind in LOGO_SIGNATURES.items() if data.startswith(magic)), "")
 
 
 class SurveyForm(forms.ModelForm):
@@ -73,21 +65,6 @@ class SurveyForm(forms.ModelForm):
             raise forms.ValidationError(_("Upload the logo as PNG, JPEG, GIF or WebP."))
         return data
 
-    @transaction.atomic
-    def save(self, commit=True):
-        survey = super().save()
-        data = self.cleaned_data.get("logo_upload")
-        if data:
-            SurveyLogo.objects.update_or_create(
-                survey=survey, defaults={"image": data, "content_type": logo_type(data)}
-            )
-            survey.logo_version = hashlib.sha256(data).hexdigest()[:12]
-        elif self.cleaned_data.get("remove_logo"):
-            SurveyLogo.objects.filter(survey=survey).delete()
-            survey.logo_version = ""
-        survey.save(update_fields=["logo_version"])
-        return survey
-
     def clean(self):
         data = super().clean()
         low, high = data.get("scale_min"), data.get("scale_max")
@@ -110,7 +87,12 @@ def survey_edit(request, pk=None):
     survey = get_object_or_404(Survey, pk=pk) if pk else None
     form = SurveyForm(request.POST or None, request.FILES or None, instance=survey)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        save_survey(
+            actor=Actor.from_request(request),
+            survey=form.save(commit=False),
+            logo=form.cleaned_data.get("logo_upload"),
+            remove_logo=form.cleaned_data.get("remove_logo", False),
+        )
         messages.success(request, _("Survey saved."))
         return redirect("surveys:manage")
     return render(

@@ -9,8 +9,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from .models import Send, Survey, SurveyStatus
-from .sending import AUDIENCE_FIELDS, audience, schedule_send, send_stats
+from feedback_platform.activity import Actor
+
+from .editing import schedule_survey_send
+from .models import Send, Survey
+from .sending import AUDIENCE_FIELDS, audience, send_stats
 
 
 class SendForm(forms.Form):
@@ -46,11 +49,12 @@ def survey_send(request, pk):
     form = SendForm(request.POST or None)
     matching = audience(Send(audience=form.audience())).count() if form.is_bound and form.is_valid() else None
     if request.method == "POST" and form.is_valid() and request.POST.get("action") != "count":
-        if survey.status != SurveyStatus.ACTIVE:
+        if not survey.is_active:
             form.add_error(None, _("Activate the survey before sending it."))
         else:
             data = form.cleaned_data
-            schedule_send(
+            schedule_survey_send(
+                actor=Actor.from_request(request),
                 survey=survey,
                 audience=form.audience(),
                 sample_percent=data["sample_percent"],
