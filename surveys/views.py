@@ -96,8 +96,6 @@ def answer(request, token):
         return render(request, "surveys/survey_closed.html" if closed else "surveys/link_expired.html", status=410)
     survey = invitation.survey
     _speak_customers_language(request, invitation)
-    previous = getattr(invitation, "answer", None)
-
     if request.method == "POST":
         form = AnswerForm(request.POST)
         step = request.POST.get("step", "")
@@ -117,7 +115,9 @@ def answer(request, token):
         if _wants_json(request):
             return JsonResponse({"errors": form.errors}, status=400)
         status = 400
+        previous = getattr(invitation, "answer", None)  # read only to show the form again: a saved POST skips it
     else:
+        previous = getattr(invitation, "answer", None)
         initial = {"score": request.GET.get("score"), "comment": previous.comment if previous else ""}
         if previous and initial["score"] is None:
             initial["score"] = previous.score
