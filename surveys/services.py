@@ -26,7 +26,6 @@ from .models import (
     Suppression,
     SuppressionReason,
     Survey,
-    SurveyStatus,
     send_time_holds,
 )
 from .signals import answer_recorded
@@ -254,9 +253,10 @@ def record_answer(*, invitation: Invitation, score, comment: str | None = None) 
     Invitation.objects.select_for_update().filter(pk=invitation.pk).values_list("pk", flat=True).first()
     answer = Answer.objects.filter(invitation=invitation).first()
     created = answer is None
-    if created:
-        answer = Answer(invitation=invitation, survey=invitation.survey, contact=invitation.contact)
-        answer.language = invitation.contact.language or invitation.survey.default_language
+    if answer is None:
+        contact = invitation.contact
+        answer = Answer(invitation=invitation, survey=invitation.survey, contact=contact)
+        answer.language = (contact.language if contact else "") or invitation.survey.default_language
     elif timezone.now() - answer.answered_at > ANSWER_CHANGE_WINDOW:
         raise ValidationError({"score": _("This answer was given more than a day ago and can no longer be changed.")})
     answer.score = score
@@ -359,7 +359,7 @@ def record_link_answer(
     *, survey: Survey, score, comment: str = "", language: str = "en", channel: str = "link"
 ) -> Answer:
     """An anonymous answer from the survey's web link (or the widget); announced like any other."""
-    if survey.status != SurveyStatus.ACTIVE:
+    if not survey.is_active:
         raise ValidationError({"survey": _("This survey is not taking answers right now")})
     answer = Answer.objects.create(
         survey=survey, channel=channel, score=validate_score(survey, score), comment=comment.strip(), language=language
