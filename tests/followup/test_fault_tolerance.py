@@ -22,13 +22,14 @@ from feedback_platform.celery import app as celery_app
 from followup.models import Case, OutboxEmail, OutboxStatus
 from reviews.models import Feedback, Source
 from reviews.tasks import classify_feedback_task
-from surveys.models import Answer, Contact
-from surveys.services import record_answer
+from surveys.models import Answer, Contact, Invitation
+from surveys.services import invite_contact, record_answer
 from tests.conftest import wait_for
 from tests.factories import ContactFactory, SurveyFactory, UserFactory
 from tests.surveys.helpers import sent_invitation
 
 ANSWERS = 200
+INVITED = ANSWERS // 2
 BASE_DIR = Path(settings.BASE_DIR)
 
 
@@ -233,6 +234,8 @@ def test_every_detractor_gets_exactly_one_apology_and_one_case_through_kills_and
     env = fault_env
     survey = SurveyFactory()
     invitations = [sent_invitation(survey=survey, contact=ContactFactory())[0] for _ in range(ANSWERS)]
+    # Fresh contacts invited while the worker is being killed: each must receive its invitation once.
+    newcomers = ContactFactory.create_batch(INVITED)
     processes = Processes(env, tmp_path)
     processes.start_worker()
     rng = random.Random(7)
@@ -251,8 +254,10 @@ def test_every_detractor_gets_exactly_one_apology_and_one_case_through_kills_and
     chaos_thread = threading.Thread(target=chaos)
     try:
         chaos_thread.start()
-        for invitation in invitations:
+        for n, invitation in enumerate(invitations):
             record_answer(invitation=invitation, score=rng.randrange(0, 7), comment="Not good enough")
+            if n % 2 == 0:
+                invite_contact(survey=SurveyFactory(throttle_days=0), contact=newcomers[n // 2])
             time.sleep(rng.uniform(0.02, 0.12))
         done.set()
         chaos_thread.join()
@@ -264,10 +269,22 @@ def test_every_detractor_gets_exactly_one_apology_and_one_case_through_kills_and
             timeout=180,
             interval=1,
         )
+        wait_for(lambda: Invitation.objects.filter(contact__in=newcomers, status="sent").count() == INVITED, 180, 1)
     finally:
         done.set()
         processes.stop()
         connection.close()
+
+    mails = [message_from_bytes(m.content) for m in smtp_sink.messages]
+    invited = [m for m in mails if (m["Message-ID"] or "").startswith("<invitation-")]
+    emails = {contact.email for contact in newcomers}
+    print(
+        f"\nfault test: {INVITED} invitations, smtp deliveries={len(invited)} "
+        f"distinct Message-IDs={len({m['Message-ID'] for m in invited})}"
+    )
+    # One invitation per contact; a message the worker died sending goes again with the same Message-ID.
+    assert {m["To"] for m in invited} == emails
+    assert len({m["Message-ID"] for m in invited}) == INVITED
 
     apologies = [message_from_bytes(m.content) for m in smtp_sink.messages]
     apologies = [m for m in apologies if (m["X-Idempotency-Key"] or "").startswith("apology:")]
