@@ -102,7 +102,7 @@ def main():
     )
     worker = subprocess.Popen(
         [
-            *[sys.executable, "-m", "celery", "-A", "feedback_platform", "worker", "-Q", "customer"],
+            *[sys.executable, "-m", "celery", "-A", "feedback_platform", "worker", "-Q", "delivery,customer"],
             *[f"--concurrency={args.concurrency}", "--loglevel=WARNING"],
         ],
         cwd=BASE_DIR,

@@ -137,7 +137,7 @@ def main():
             "feedback_platform",
             "worker",
             "-Q",
-            "customer",
+            "delivery,customer",
             f"--concurrency={args.concurrency}",
             "--loglevel=WARNING",
         ],

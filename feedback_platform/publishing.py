@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 # Two queues, each with its own workers, so bulk work never delays a customer: everything a customer waits
 # for (answers, apologies, invitations, replies) is on the default queue; imports and re-classification on bulk.
 CUSTOMER_QUEUE = "customer"
+DELIVERY_QUEUE = "delivery"  # emails and other messages that leave; the customer workers take it in turn
 BULK_QUEUE = "bulk"
 
 

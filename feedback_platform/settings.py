@@ -210,6 +210,9 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 # import never delays an apology. Tasks not named here are customer-facing.
 CELERY_TASK_DEFAULT_QUEUE = "customer"
 CELERY_TASK_ROUTES = {
+    # Outgoing messages have a queue of their own that the customer workers take in turn with the answers,
+    # so an apology never waits behind a burst of answers still being classified.
+    "feedback_platform.tasks.deliver_task": {"queue": "delivery"},
     "reviews.tasks.run_import_task": {"queue": "bulk"},
     "reviews.tasks.classify_import_task": {"queue": "bulk"},
     "reviews.tasks.reclassify_segments_task": {"queue": "bulk"},

@@ -185,7 +185,7 @@ def smtp_sink(settings):
 def celery_worker(transactional_db):
     """A real Celery worker (in a thread) consuming from the configured broker."""
     celery_app.conf.task_always_eager = False
-    queues = ["customer", "bulk"]  # one test worker takes both queues
+    queues = ["delivery", "customer", "bulk"]  # one test worker takes every queue
     with start_worker(
         celery_app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=30, queues=queues
     ):

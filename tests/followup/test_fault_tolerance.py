@@ -41,7 +41,7 @@ def _database_url() -> str:
 class Processes:
     """A Celery worker we can SIGKILL and restart, and one beat that keeps publishing the relay and the sweeps."""
 
-    def __init__(self, env, tmp_path, queues="customer,bulk"):
+    def __init__(self, env, tmp_path, queues="delivery,customer,bulk"):
         self.env, self.tmp_path, self.worker, self.kills, self.queues = env, tmp_path, None, 0, queues
         self.others: list[subprocess.Popen] = []
         self.beat = self._spawn(["beat", "--schedule", str(tmp_path / "beat-schedule")], "beat.log")
@@ -210,7 +210,7 @@ def test_a_bulk_import_queued_ahead_never_delays_a_detractors_apology(fault_env,
     ids = [row.pk for row in imported]
     for start in range(0, len(ids), 500):
         classify_feedback_task.apply_async(args=(ids[start : start + 500],), queue="bulk")
-    processes = Processes(fault_env, tmp_path, queues="customer")
+    processes = Processes(fault_env, tmp_path, queues="delivery,customer")
     processes.start_bulk_worker()
     processes.start_worker()
     try:
