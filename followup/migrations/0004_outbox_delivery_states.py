@@ -16,21 +16,31 @@ def to_delivery_states(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('followup', '0003_queue_index_and_labels'),
+        ("followup", "0003_queue_index_and_labels"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='outboxemail',
-            name='inflight_since',
+            model_name="outboxemail",
+            name="inflight_since",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AlterField(
-            model_name='outboxemail',
-            name='status',
-            field=models.CharField(choices=[('queued', 'Queued'), ('inflight', 'Sending'), ('awaiting_retry', 'Awaiting retry'), ('sent', 'Sent'), ('failed', 'Failed'), ('withheld', 'Withheld')], default='queued', max_length=16),
+            model_name="outboxemail",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("queued", "Queued"),
+                    ("inflight", "Sending"),
+                    ("awaiting_retry", "Awaiting retry"),
+                    ("sent", "Sent"),
+                    ("failed", "Failed"),
+                    ("withheld", "Withheld"),
+                ],
+                default="queued",
+                max_length=16,
+            ),
         ),
         migrations.RunPython(to_delivery_states, migrations.RunPython.noop),
     ]
