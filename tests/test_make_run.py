@@ -59,7 +59,8 @@ def _wait_for_health(url: str, runner: subprocess.Popen, timeout: float = 90) ->
 
 def test_one_ctrl_c_stops_web_worker_and_beat_quickly_and_quietly(tmp_path):
     # The embedded defaults in a folder of the test's own: empty variables mean "unset".
-    env = {**os.environ, "DATABASE_URL": "", "REDIS_URL": "", "VAR_DIR": str(tmp_path), "CI": ""}
+    # The folder does not exist yet, as on a fresh clone.
+    env = {**os.environ, "DATABASE_URL": "", "REDIS_URL": "", "VAR_DIR": str(tmp_path / "var"), "CI": ""}
     python = str(Path(sys.executable).parent / "python")
     subprocess.run([python, "manage.py", "migrate", "--noinput", "-v0"], cwd=BASE_DIR, env=env, check=True)  # noqa: S603
     port = free_port()
