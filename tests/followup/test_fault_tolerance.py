@@ -118,8 +118,6 @@ def fault_env(smtp_sink):
         "EMAIL_URL": f"smtp://{settings.EMAIL_HOST}:{settings.EMAIL_PORT}",
         "OUTBOX_RELAY_AFTER_SECONDS": "3",
         "OUTBOX_RELAY_EVERY_SECONDS": "2",
-        "DELIVERY_RELAY_AFTER_SECONDS": "3",
-        "DELIVERY_RELAY_EVERY_SECONDS": "2",
         "SWEEP_AFTER_SECONDS": "3",
         "SWEEP_EVERY_SECONDS": "2",
         "ESCALATION_SWEEP_EVERY_SECONDS": "3600",
