@@ -1,0 +1,39 @@
+"""The models of `surveys`, one module each: surveys, contacts (and suppression), invitations (with reminders
+and answers), sends. Import them from here."""
+
+from .contacts import (  # noqa: F401
+    Contact,
+    Suppression,
+    SuppressionQuerySet,
+    SuppressionReason,
+    is_suppressed,
+    normalized_email,
+)
+from .invitations import (  # noqa: F401
+    ASKING,
+    Answer,
+    AnswerChannel,
+    Invitation,
+    InvitationQuerySet,
+    InvitationStatus,
+    Reminder,
+    send_time_holds,
+)
+from .sends import (  # noqa: F401
+    Send,
+    SendStatus,
+)
+from .surveys import (  # noqa: F401
+    DEFAULT_SCALES,
+    DEFAULT_THRESHOLDS,
+    STANDARD_QUESTIONS,
+    STANDARD_TEXTS,
+    Segment,
+    SegmentThreshold,
+    Survey,
+    SurveyKind,
+    SurveyLogo,
+    SurveyQuerySet,
+    SurveyStatus,
+    validate_origins,
+)

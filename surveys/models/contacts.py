@@ -1,0 +1,83 @@
+"""Contacts, and the suppression list of addresses never to be asked."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower, Trim
+from django.utils.translation import gettext_lazy as _
+
+
+class Contact(models.Model):
+    email = models.EmailField(max_length=254)
+    name = models.CharField(max_length=200, blank=True)
+    external_id = models.CharField(max_length=100, null=True, blank=True)
+    language = models.CharField(max_length=10, choices=settings.LANGUAGES, default="en")
+    customer_since = models.DateField(null=True, blank=True)
+    attributes = models.JSONField(default=dict, blank=True, help_text=_("plan, product, lifetime value, region…"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    archived_at = models.DateTimeField(null=True, blank=True, help_text=_("Archived contacts are kept, never asked."))
+
+    class Meta:
+        ordering = ["name", "email"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="contact_email_unique_ci"),
+            models.UniqueConstraint(
+                fields=["external_id"], condition=models.Q(external_id__isnull=False), name="contact_external_id_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name or self.email
+
+
+class SuppressionReason(models.TextChoices):
+    UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
+    BOUNCED = "bounced", _("Bounced")
+    COMPLAINED = "complained", _("Complained")
+
+
+def normalized_email(email: str) -> str:
+    return email.strip().lower()
+
+
+class SuppressionQuerySet(models.QuerySet):
+    """The suppression rule, once: an address is covered by a listed one that matches it ignoring case and
+    surrounding spaces. Every sending path asks through these three."""
+
+    def covering(self, email: str):
+        return self.alias(address=Lower("email")).filter(address=normalized_email(email))
+
+    def covering_ref(self, ref):
+        """For Exists() in a query over other rows: `ref` is an OuterRef to their address."""
+        return self.alias(address=Lower("email")).filter(address=Lower(Trim(ref)))
+
+    def covering_any(self, emails) -> dict[str, str]:
+        """{address as given: reason} for each of `emails` that is covered (set-based, for a batch)."""
+        given: dict[str, list[str]] = {}
+        for email in emails:
+            given.setdefault(normalized_email(email), []).append(email)
+        found: dict[str, str] = {}
+        keys = list(given)
+        for start in range(0, len(keys), 500):
+            rows = self.alias(address=Lower("email")).filter(address__in=keys[start : start + 500])
+            found.update(rows.annotate(lowered=Lower("email")).values_list("lowered", "reason"))
+        return {email: reason for key, reason in found.items() for email in given[key]}
+
+
+class Suppression(models.Model):
+    """An address no email may go to: every send checks this list first."""
+
+    email = models.EmailField(max_length=254)
+    reason = models.CharField(max_length=12, choices=SuppressionReason.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SuppressionQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(Lower("email"), name="suppression_email_unique_ci")]
+
+    def __str__(self):
+        return f"{self.email} ({self.reason})"
+
+
+def is_suppressed(email: str) -> bool:
+    return Suppression.objects.covering(email).exists()
