@@ -25,6 +25,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import publishing
+
 log = logging.getLogger(__name__)
 
 #: Attempts before a temporarily refused row is given up as failed (about 40 minutes of back-off).
@@ -304,13 +306,8 @@ def publish_now(model: type[Delivery] | str, ids: Sequence[int], *, countdown: f
     label = model if isinstance(model, str) else model._meta.label
     ids = list(ids)
     for start in range(0, len(ids), BATCH_SIZE):
-        try:
-            deliver_task.apply_async((label, ids[start : start + BATCH_SIZE]), countdown=countdown)
-        except Exception:
-            if deliver_task.app.conf.task_always_eager and deliver_task.app.conf.task_eager_propagates:
-                raise  # tests that run tasks in-process want to see their errors
-            log.exception("could not publish %d %s deliveries; the relay will", len(ids[start:]), label)
-            return
+        if not publishing.publish_now(deliver_task, label, ids[start : start + BATCH_SIZE], countdown=countdown):
+            return  # the broker is down: the relay publishes the rest once it is back
 
 
 def publish(model: type[Delivery], ids: Iterable[int]) -> None:

@@ -21,15 +21,22 @@ DELIVERY_QUEUE = "delivery"  # emails and other messages that leave; the custome
 BULK_QUEUE = "bulk"
 
 
+def publish_now(task: Task, *args: Any, queue: str | None = None, countdown: float | None = None) -> bool:
+    """Publish `task(*args)` at once; False (and logged) when the broker refused it."""
+    try:
+        task.apply_async(args=args, queue=queue, countdown=countdown)
+    except Exception:
+        if task.app.conf.task_always_eager and task.app.conf.task_eager_propagates:
+            raise  # tests that run tasks in-process want to see their errors
+        log.warning("could not publish %s%r; a sweep will publish it again", task.name, args, exc_info=True)
+        return False
+    return True
+
+
 def publish_on_commit(task: Task, *args: Any, queue: str | None = None) -> None:
     """Publish `task(*args)` when the current transaction commits (at once outside one)."""
 
-    def publish() -> None:
-        try:
-            task.apply_async(args=args, queue=queue)
-        except Exception:
-            if task.app.conf.task_always_eager and task.app.conf.task_eager_propagates:
-                raise  # tests that run tasks in-process want to see their errors
-            log.warning("could not publish %s%r; the sweep will publish it again", task.name, args, exc_info=True)
+    def publish() -> None:  # a named function: on_commit logs a failing callback by its __qualname__
+        publish_now(task, *args, queue=queue)
 
     transaction.on_commit(publish)
