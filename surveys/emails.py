@@ -66,11 +66,15 @@ def render_invitation(
 def _render(survey, name: str, token: str, unsubscribe: str, *, language: str, reminder: bool) -> RenderedEmail:
     with translation.override(language):  # the standard wording of a blank question is translated here
         question = survey.text("question", language)
+    buttons = [(score, answer_url(token, score)) for score in survey.scores]
     context = {
         "survey": survey,
         "question": question,
         "contact": {"name": name},
-        "buttons": [(score, answer_url(token, score)) for score in survey.scores],
+        "buttons": buttons,
+        # Equal cells across the card; at most 56 px each, so five stars do not stretch across a desktop card.
+        "cell_percent": f"{100 / len(buttons):.2f}",
+        "row_max_width": 56 * len(buttons),
         "answer_url": answer_url(token),
         "low_label": survey.scale_min,
         "unsubscribe_url": unsubscribe,

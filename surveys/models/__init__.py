@@ -11,6 +11,7 @@ from .contacts import (  # noqa: F401
 )
 from .invitations import (  # noqa: F401
     ASKING,
+    COMMENT_MAX_LENGTH,
     Answer,
     AnswerChannel,
     Invitation,

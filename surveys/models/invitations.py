@@ -15,6 +15,9 @@ from .. import tokens
 from .contacts import Contact, Suppression
 from .surveys import Survey
 
+#: The longest comment an answer keeps (the answer page counts towards it; a longer one is refused, never cut).
+COMMENT_MAX_LENGTH = 5000
+
 
 class InvitationStatus(models.TextChoices):
     """The delivery machine's statuses (feedback_platform/delivery.py), and skipped: never to be sent."""
@@ -247,7 +250,7 @@ class Answer(models.Model):
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="answers")
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="answers", null=True, blank=True)
     score = models.PositiveSmallIntegerField()
-    comment = models.TextField(blank=True, max_length=5000)
+    comment = models.TextField(blank=True, max_length=COMMENT_MAX_LENGTH)
     language = models.CharField(max_length=10, default="en")
     answered_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)

@@ -230,3 +230,34 @@ def test_the_follow_up_question_and_the_thanks_follow_the_admins_thresholds(clie
     widget = SurveyFactory(public_slug="in-app", widget_origins="https://shop.example.com")
     config = client.get(f"/s/widget/{widget.public_slug}/", HTTP_ORIGIN="https://shop.example.com").json()
     assert (config["detractor_max"], config["passive_max"]) == (4, 6)
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [("en", "the limit is 5000"), ("zh-hans", "上限为 5000"), ("ja", "上限は 5000")],
+)
+def test_a_too_long_comment_is_refused_in_the_customers_language_and_kept(client, language, words):
+    invitation, token = sent_invitation(contact=ContactFactory(language=language))
+    comment = "长" * 20_000
+    response = client.post(answer_url(token), {"score": 4, "comment": comment})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert words in page and "20000" in page
+    assert comment in page  # what the customer typed is still in the box
+    assert 'maxlength="' not in page  # the browser never cuts a paste silently
+    assert not Answer.objects.exists()
+
+
+def test_a_comment_at_the_limit_is_kept_whole_with_line_breaks_counted_once(client):
+    invitation, token = sent_invitation()
+    comment = ("x" * 99 + "\r\n") * 50  # 5,000 characters as the page counts them, 5,050 as sent
+    response = client.post(answer_url(token), {"score": 8, "comment": comment})
+    assert response.status_code == 200
+    assert Answer.objects.get().comment == comment.replace("\r\n", "\n").strip()
+
+
+def test_the_page_shows_the_limit_and_loads_the_counter(client):
+    invitation, token = sent_invitation()
+    page = client.get(answer_url(token)).content.decode()
+    assert 'data-max-length="5000"' in page and "Up to 5000 characters." in page
+    assert "js/comment_counter.js" in page
