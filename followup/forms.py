@@ -61,6 +61,26 @@ class ResolveForm(forms.Form):
     body = forms.CharField(label=_("Email to the customer"), widget=forms.Textarea(attrs={"rows": 8}))
 
 
+class RecoveryForm(forms.Form):
+    """Move the scheduled re-survey to another time, or cancel it (the button pressed says which)."""
+
+    prefix = "recovery"
+    action = forms.ChoiceField(choices=[("move", _("Move")), ("cancel", _("Cancel the re-survey"))])
+    recovery_due_at = forms.DateTimeField(
+        label=_("Send the re-survey on"),
+        required=False,
+        widget=forms.DateTimeInput(
+            attrs={"type": "datetime-local", "class": "form-control form-control-sm"}, format="%Y-%m-%dT%H:%M"
+        ),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == "move" and not data.get("recovery_due_at"):
+            self.add_error("recovery_due_at", _("Choose the new date and time."))
+        return data
+
+
 class TrollForm(forms.Form):
     reason = forms.CharField(label=_("Why is this a troll or fraud?"), max_length=500)
 

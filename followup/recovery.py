@@ -1,8 +1,14 @@
 """The recovery re-survey: N days after a case is resolved, ask again and record the outcome."""
 
-from django.db import transaction
-from django.utils import timezone
+from datetime import datetime
 
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from feedback_platform.activity import Actor, record_activity
 from reviews.models import Feedback, Segment
 from surveys import services as surveys
 
@@ -45,6 +51,60 @@ def send_due_recovery_surveys(*, limit: int = 500) -> int:
         CaseEvent.objects.create(case=case, kind=EventKind.RECOVERY, data={"invitation": invitation.pk})
         count += 1
     return count
+
+
+def _scheduled(case: Case) -> tuple[Case, datetime]:
+    """The case locked and the time of its re-survey still to send; else a ValidationError saying why not."""
+    case = Case.objects.select_for_update().get(pk=case.pk)  # the beat's sweep may be sending it right now
+    if case.recovery_invitation_id is not None:
+        raise ValidationError({"recovery_due_at": _("The re-survey has already been sent.")})
+    if case.recovery_due_at is None:
+        raise ValidationError({"recovery_due_at": _("No re-survey is scheduled for this case.")})
+    return case, case.recovery_due_at
+
+
+@transaction.atomic
+def cancel_recovery_survey(*, case: Case, agent: User) -> Case:
+    """The agent decides not to ask this customer again (recorded on the timeline and in the activity log)."""
+    case, was = _scheduled(case)
+    case.recovery_due_at = None
+    case.save(update_fields=["recovery_due_at"])
+    CaseEvent.objects.create(
+        case=case,
+        kind=EventKind.RECOVERY,
+        actor=agent,
+        body=_("Re-survey cancelled."),
+        data={"cancelled": was.isoformat()},
+    )
+    record_activity(
+        actor=Actor.of(agent), action="followup.case.resurvey_cancelled", target=case, payload={"was": was.isoformat()}
+    )
+    return case
+
+
+@transaction.atomic
+def move_recovery_survey(*, case: Case, agent: User, due_at: datetime) -> Case:
+    """Send the re-survey at another time (a later date after a slow fix, an earlier one for a quick check)."""
+    if due_at <= timezone.now():
+        raise ValidationError({"recovery_due_at": _("Choose a time in the future.")})
+    case, was = _scheduled(case)
+    case.recovery_due_at = due_at
+    case.save(update_fields=["recovery_due_at"])
+    when = formats.date_format(timezone.localtime(due_at), "DATETIME_FORMAT")
+    CaseEvent.objects.create(
+        case=case,
+        kind=EventKind.RECOVERY,
+        actor=agent,
+        body=_("Re-survey moved to %(when)s.") % {"when": when},
+        data={"moved_from": was.isoformat(), "moved_to": due_at.isoformat()},
+    )
+    record_activity(
+        actor=Actor.of(agent),
+        action="followup.case.resurvey_moved",
+        target=case,
+        payload={"was": was.isoformat(), "to": due_at.isoformat()},
+    )
+    return case
 
 
 def recovery_case_of(feedback: Feedback) -> Case | None:

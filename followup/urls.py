@@ -17,6 +17,7 @@ urlpatterns = [
     path("cases/<int:pk>/reply-template/", case.reply_template, name="reply_template"),
     path("cases/<int:pk>/resolve/", case.resolve, name="resolve"),
     path("cases/<int:pk>/troll/", case.mark_troll, name="troll"),
+    path("cases/<int:pk>/recovery/", case.reschedule_recovery, name="recovery"),
     path("settings/rules/", settings_pages.rules, name="rules"),
     path("settings/rules/new/", settings_pages.edit_rule, name="rule_new"),
     path("settings/rules/<int:pk>/", settings_pages.edit_rule, name="rule_edit"),

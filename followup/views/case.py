@@ -11,13 +11,14 @@ from django.views.decorators.http import require_GET, require_POST
 
 from feedback_platform.roles import cases_required
 
-from .. import cases
+from .. import cases, recovery
 from ..emails import MissingTemplate, fill, find_template
 from ..forms import (
     AssignForm,
     CallForm,
     CompensationForm,
     NoteForm,
+    RecoveryForm,
     ReplyForm,
     ResolveForm,
     StatusForm,
@@ -40,6 +41,7 @@ def _forms(case, bound=None, name=None):
         "reply": ReplyForm(initial=_prefill("apology", case, values)),
         "resolve": ResolveForm(initial=resolution),
         "troll": TrollForm(),
+        "recovery": RecoveryForm(initial={"recovery_due_at": case.recovery_due_at}),
     }
     if bound is not None:
         forms[name] = bound
@@ -184,3 +186,12 @@ def resolve(request, case, data):
 def mark_troll(request, case, data):
     cases.mark_troll(case=case, agent=request.user, reason=data["reason"])
     return _("Marked as troll: no more automatic replies.")
+
+
+@case_action(RecoveryForm, "recovery")
+def reschedule_recovery(request, case, data):
+    if data["action"] == "cancel":
+        recovery.cancel_recovery_survey(case=case, agent=request.user)
+        return _("The re-survey is cancelled.")
+    recovery.move_recovery_survey(case=case, agent=request.user, due_at=data["recovery_due_at"])
+    return _("The re-survey is moved.")
