@@ -376,14 +376,21 @@ def link_answer_key(answer: Answer) -> str:
     return signing.dumps(answer.pk, salt=LINK_ANSWER_SALT)
 
 
+def link_answer_id(key: str) -> int | None:
+    """The answer a handle from `link_answer_key` names, while it may still change; None for any other text."""
+    try:
+        return int(signing.loads(key, salt=LINK_ANSWER_SALT, max_age=ANSWER_CHANGE_WINDOW))
+    except (signing.BadSignature, TypeError, ValueError):
+        return None
+
+
 @transaction.atomic
 def update_link_answer(*, survey: Survey, key: str, score=None, comment: str | None = None) -> Answer:
     """Change an anonymous answer (its score, its comment: the second step) within the 24 hours an answer may change.
     `key` is the signed handle its author got back, so nobody else can."""
-    try:
-        answer_id = signing.loads(key, salt=LINK_ANSWER_SALT, max_age=ANSWER_CHANGE_WINDOW)
-    except signing.BadSignature:
-        raise ValidationError({"answer": _("This answer can no longer be changed.")}) from None
+    answer_id = link_answer_id(key)
+    if answer_id is None:
+        raise ValidationError({"answer": _("This answer can no longer be changed.")})
     answer = Answer.objects.select_for_update().filter(pk=answer_id, survey=survey).first()
     if answer is None:
         raise ValidationError({"answer": _("This answer can no longer be changed.")})

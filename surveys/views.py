@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from feedback_platform.clientip import client_address
+
 from . import services
 from .forms import AnswerForm
 from .models import Survey, SurveyLogo
@@ -146,16 +148,26 @@ def unsubscribe(request, token):
 LINK_ANSWERS_PER_HOUR = 20  # from one address to one survey: a person answers once or twice, a bot hundreds
 
 
-def over_hourly_limit(request, survey) -> bool:
-    """Count this address's anonymous posts to the survey (web link and widget) in the current hour."""
-    key = f"weblink:{survey.pk}:{request.META.get('REMOTE_ADDR', '')}"
+def over_hourly_limit(request, survey, *, answer_key: str = "") -> bool:
+    """Count this address's anonymous posts to the survey (web link and widget) in the current hour.
+
+    Only a change of an answer already counted goes free: `answer_key` is then the handle its author was
+    given (`services.link_answer_key`). Anything else may record a new answer, and counts."""
+    if answer_key and services.link_answer_id(answer_key) is not None:
+        return False
+    key = f"weblink:{survey.pk}:{client_address(request)}"
     cache.add(key, 0, timeout=3600)
     return cache.incr(key) > LINK_ANSWERS_PER_HOUR
 
 
+def _is_step_two(request) -> bool:
+    """The second step of the web link: the comment for the answer whose handle the page carries."""
+    return request.POST.get("step") == "comment" and bool(request.POST.get("answer"))
+
+
 def _record_link_answer(request, survey, data):
     """A new anonymous answer, or the comment for the one this visitor just gave (step two)."""
-    if request.POST.get("step") == "comment" and request.POST.get("answer"):
+    if _is_step_two(request):
         return services.update_link_answer(
             survey=survey, key=request.POST["answer"], score=data["score"], comment=data["comment"]
         )
@@ -177,8 +189,8 @@ def web_link(request, slug):
     if request.method == "POST":
         if request.POST.get("website"):  # only bots fill the hidden field: thank them, keep nothing
             return render(request, "surveys/thanks.html", {"survey": survey, "answer": None})
-        updating = bool(request.POST.get("answer"))  # step two changes an answer already counted
-        if not updating and over_hourly_limit(request, survey):
+        step_two_key = request.POST["answer"] if _is_step_two(request) else ""  # any other POST may add an answer
+        if over_hourly_limit(request, survey, answer_key=step_two_key):
             return render(request, "surveys/too_many.html", status=429)
         if form.is_valid():
             try:

@@ -56,7 +56,7 @@ def _answer(request, survey, origin):
         return _json({"errors": {"body": [_("Send a JSON object.")]}}, 400, origin=origin)
     if data.get("website"):  # the honeypot: thanked, nothing kept
         return _json({"thanks": _("Thank you for your answer!")}, 201, origin=origin)
-    if not data.get("answer") and over_hourly_limit(request, survey):  # step two changes a counted answer
+    if over_hourly_limit(request, survey, answer_key=str(data.get("answer") or "")):  # with a key: a change
         return _json({"error": _("Too many answers from here; try again later.")}, 429, origin=origin)
     form = AnswerForm({"score": data.get("score"), "comment": data.get("comment") or ""})
     if not form.is_valid():
