@@ -3,12 +3,16 @@
 import csv
 import io
 import re
+from collections.abc import Sequence
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from openpyxl import load_workbook
 
 _KANA = re.compile(r"[\u3040-\u30ff]")
+
+MAX_ROWS = 1_048_576  # the most rows Excel puts in a sheet: any more and the file was not made by a spreadsheet
+MAX_COLUMNS = 200  # far more than any import maps (a dozen columns); cells further right are not read
 
 
 class UnreadableFile(Exception):
@@ -40,18 +44,51 @@ def decode(data: bytes) -> tuple[str, str]:
     raise UnreadableFile("Save the file as UTF-8 (or GB18030 / Shift_JIS) CSV, or as XLSX.")
 
 
-def read_table(data: bytes, filename: str) -> tuple[list[str], list[list], str]:
+def read_table(data: bytes, filename: str) -> tuple[list[str], list[Sequence], str]:
     """Header, rows and encoding of a CSV or XLSX file."""
     if filename.lower().endswith(".xlsx"):
-        try:
-            sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).active
-        except Exception as error:  # openpyxl raises many kinds for a damaged file
-            raise UnreadableFile(f"This XLSX file cannot be opened ({error}).") from None
-        rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+        rows = _xlsx_rows(data)
         return [str(cell or "").strip() for cell in rows[0]] if rows else [], rows[1:], "xlsx"
     text, encoding = decode(data)
     rows = list(csv.reader(io.StringIO(text)))
     return [cell.strip() for cell in rows[0]] if rows else [], rows[1:], encoding
+
+
+def _xlsx_rows(data: bytes) -> list[Sequence]:
+    """The rows of the first sheet, streamed: memory follows the cells the file holds, never what it declares.
+
+    A sheet's `<dimension>` is the file's own claim; openpyxl pads every row to it, so a 5 KB file declaring
+    A1:XFD1048576 asked for 16,384 cells a row. We drop the claim (each row is then as wide as its last cell),
+    keep no more than MAX_COLUMNS cells of a row, trim it to its last value (an empty row becomes the shared
+    empty tuple) and stop past MAX_ROWS."""
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds for a damaged file
+        raise UnreadableFile(f"This XLSX file cannot be opened ({error}).") from None
+    rows: list[Sequence] = []
+    try:
+        sheet = workbook.active
+        sheet.reset_dimensions()
+        for row in sheet.iter_rows(values_only=True):
+            if len(rows) > MAX_ROWS:  # the header and MAX_ROWS rows are allowed
+                raise UnreadableFile(f"This sheet has more than {MAX_ROWS:,} rows: split it into smaller files.")
+            rows.append(_trimmed(row))
+    except UnreadableFile:
+        raise
+    except Exception as error:  # a damaged sheet fails while it is read
+        raise UnreadableFile(f"This XLSX file cannot be opened ({error}).") from None
+    finally:
+        workbook.close()  # read-only mode keeps the zip open until closed
+    while rows and not rows[-1]:  # formatted but empty rows at the end are no rows
+        rows.pop()
+    return rows
+
+
+def _trimmed(row: Sequence) -> tuple:
+    end = min(len(row), MAX_COLUMNS)
+    while end and row[end - 1] in (None, ""):
+        end -= 1
+    return tuple(row[:end])
 
 
 class SpreadsheetField(forms.FileField):
