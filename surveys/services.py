@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -208,13 +208,19 @@ def send_reminder(*, invitation_id: int) -> bool:
     return delivery.deliver(model=Reminder, ids=[reminder.pk])[reminder.pk] == "sent"
 
 
-def find_invitation(token: str) -> Invitation:
-    """The invitation a link's token belongs to; LinkUnknown, LinkExpired or SurveyClosed otherwise."""
+def find_invitation(token: str, *, for_answer: bool = False) -> Invitation:
+    """The invitation a link's token belongs to; LinkUnknown, LinkExpired or SurveyClosed otherwise.
+
+    `for_answer` (inside a transaction): the invitation row locked and its answer read in the same query.
+    Two POSTs racing on one link wait for each other there.
+    """
     token_hash = tokens.hash_token(token)
+    invitations = Invitation.objects.select_related("survey", "contact")
+    if for_answer:
+        invitations = invitations.select_related("answer").select_for_update(of=("self",))
+    # One indexed equality each (an OR of the two columns plans slowly and may walk the primary key).
     invitation = (
-        Invitation.objects.select_related("survey", "contact")
-        .filter(Q(token_hash=token_hash) | Q(reminder_token_hash=token_hash))
-        .first()
+        invitations.filter(token_hash=token_hash).first() or invitations.filter(reminder_token_hash=token_hash).first()
     )
     if invitation is None:
         raise LinkUnknown
@@ -241,17 +247,29 @@ def validate_score(survey: Survey, score) -> int:
 
 
 @transaction.atomic
-def record_answer(*, invitation: Invitation, score, comment: str | None = None) -> Answer:
+def answer_link(*, token: str, score: int | str | None, comment: str | None = None) -> Answer:
+    """The customer's answer through their link: find, lock, insert or update, commit, in one small
+    transaction; LinkUnknown or LinkRefused as `find_invitation`. Everything else runs after commit."""
+    invitation = find_invitation(token, for_answer=True)
+    return _save_answer(invitation=invitation, score=score, comment=comment)
+
+
+@transaction.atomic
+def record_answer(*, invitation: Invitation, score: int | str | None, comment: str | None = None) -> Answer:
+    """`answer_link` for an invitation already in hand."""
+    locked = Invitation.objects.select_related("survey", "contact", "answer").select_for_update(of=("self",))
+    return _save_answer(invitation=locked.get(pk=invitation.pk), score=score, comment=comment)
+
+
+def _save_answer(*, invitation: Invitation, score: int | str | None, comment: str | None) -> Answer:
     """Store the customer's answer, or change it within 24 hours; announce it to `reviews`.
 
     The score comes first (one tap) and the comment may follow: `comment=None` keeps the one stored.
-
-    Two POSTs racing on one link: the invitation row lock serialises them and the
-    answer's unique invitation keeps a second row out even where locks are no-ops.
+    The caller holds the invitation's row lock, with its answer read under it; the answer's unique
+    invitation keeps a second row out even where locks are no-ops (an IntegrityError rolls the caller back).
     """
     score = validate_score(invitation.survey, score)
-    Invitation.objects.select_for_update().filter(pk=invitation.pk).values_list("pk", flat=True).first()
-    answer = Answer.objects.filter(invitation=invitation).first()
+    answer = getattr(invitation, "answer", None)
     created = answer is None
     if answer is None:
         contact = invitation.contact
@@ -263,8 +281,7 @@ def record_answer(*, invitation: Invitation, score, comment: str | None = None) 
     if comment is not None:
         answer.comment = comment.strip()
     try:
-        with transaction.atomic():
-            answer.save()
+        answer.save()
     except IntegrityError:
         raise ValidationError({"score": _("This link was just answered. Please reload the page.")}) from None
     answer_recorded.send(sender=Answer, answer=answer, created=created)

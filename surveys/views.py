@@ -86,48 +86,70 @@ def _speak_customers_language(request, invitation):
     request.LANGUAGE_CODE = translation.get_language()
 
 
+def _refused_page(request, refused):
+    _speak_customers_language(request, refused.invitation)
+    closed = isinstance(refused, services.SurveyClosed)
+    return render(request, "surveys/survey_closed.html" if closed else "surveys/link_expired.html", status=410)
+
+
+def _answer_form_page(request, invitation, form, status):
+    previous = getattr(invitation, "answer", None)
+    context = {**page_texts(invitation.survey, form["score"].value()), "form": form, "previous": previous}
+    return render(request, "surveys/answer.html", {**context, "save_score": True}, status=status)
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 def answer(request, token):
+    if request.method == "POST":
+        return _post_answer(request, token)
     try:
         invitation = services.find_invitation(token)
     except services.LinkUnknown:
         return render(request, "surveys/link_unknown.html", status=404)
     except services.LinkRefused as refused:
-        _speak_customers_language(request, refused.invitation)
-        closed = isinstance(refused, services.SurveyClosed)
-        return render(request, "surveys/survey_closed.html" if closed else "surveys/link_expired.html", status=410)
-    survey = invitation.survey
+        return _refused_page(request, refused)
     _speak_customers_language(request, invitation)
-    if request.method == "POST":
-        form = AnswerForm(request.POST)
-        step = request.POST.get("step", "")
-        if form.is_valid():
-            try:
-                answer = services.record_answer(
-                    invitation=invitation,
-                    score=form.cleaned_data["score"],
-                    comment=None if step == "score" else form.cleaned_data["comment"],
-                )
-            except ValidationError as error:
-                add_errors(form, error)
-            else:
-                if _wants_json(request):
-                    return JsonResponse({"score": answer.score, "comment": answer.comment})
-                return render(request, "surveys/thanks.html", thanks_context(survey, answer, step=step))
-        if _wants_json(request):
-            return JsonResponse({"errors": form.errors}, status=400)
-        status = 400
-        previous = getattr(invitation, "answer", None)  # read only to show the form again: a saved POST skips it
-    else:
-        previous = getattr(invitation, "answer", None)
-        initial = {"score": request.GET.get("score"), "comment": previous.comment if previous else ""}
-        if previous and initial["score"] is None:
-            initial["score"] = previous.score
-        form = AnswerForm(initial=initial)
-        status = 200
-    chosen = form["score"].value()
-    context = {**page_texts(survey, chosen), "form": form, "previous": previous, "save_score": True}
-    return render(request, "surveys/answer.html", context, status=status)
+    previous = getattr(invitation, "answer", None)
+    initial = {"score": request.GET.get("score"), "comment": previous.comment if previous else ""}
+    if previous and initial["score"] is None:
+        initial["score"] = previous.score
+    return _answer_form_page(request, invitation, AnswerForm(initial=initial), status=200)
+
+
+def _post_answer(request, token):
+    """The answer is found, locked and saved in one small transaction (services.answer_link); the page
+    is then rendered from what it returned. Errors are words in the customer's language."""
+    form = AnswerForm(request.POST)
+    step = request.POST.get("step", "")
+    if form.is_valid():
+        try:
+            answer = services.answer_link(
+                token=token,
+                score=form.cleaned_data["score"],
+                comment=None if step == "score" else form.cleaned_data["comment"],
+            )
+        except services.LinkUnknown:
+            return render(request, "surveys/link_unknown.html", status=404)
+        except services.LinkRefused as refused:
+            return _refused_page(request, refused)
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            assert answer.invitation is not None
+            _speak_customers_language(request, answer.invitation)
+            if _wants_json(request):
+                return JsonResponse({"score": answer.score, "comment": answer.comment})
+            return render(request, "surveys/thanks.html", thanks_context(answer.survey, answer, step=step))
+    try:  # the form again, with its errors (lazy words: they render in the language activated here)
+        invitation = services.find_invitation(token)
+    except services.LinkUnknown:
+        return render(request, "surveys/link_unknown.html", status=404)
+    except services.LinkRefused as refused:
+        return _refused_page(request, refused)
+    _speak_customers_language(request, invitation)
+    if _wants_json(request):
+        return JsonResponse({"errors": form.errors}, status=400)
+    return _answer_form_page(request, invitation, form, status=400)
 
 
 @csrf_exempt  # RFC 8058: the mail client's one-click POST carries no cookie; the signed token authorises it
