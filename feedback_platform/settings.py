@@ -33,7 +33,7 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "feedback_platform.admin_site.RecordingAdminConfig",  # django.contrib.admin, its writes recorded
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
