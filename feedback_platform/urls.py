@@ -1,13 +1,13 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from followup.api import CaseViewSet, LoopMetricsApi
 from surveys.api import ContactImportApi, ContactViewSet, InvitationApi, SurveyViewSet
 
-from . import activity_views, views
+from . import activity_views, previews, views
 
 router = DefaultRouter()
 router.register("surveys", SurveyViewSet, basename="survey")
@@ -22,6 +22,8 @@ urlpatterns = [
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("i18n/setlang/", views.set_language, name="set_language"),
+    path("csp-report/", views.csp_report, name="csp_report"),
+    path("previews/<str:key>/", previews.preview_document, name="preview_document"),
     path("settings/activity/", activity_views.activity, name="activity"),
     path("settings/activity/activity.csv", activity_views.activity_csv, name="activity_csv"),
     path("admin/", admin.site.urls),
@@ -32,7 +34,7 @@ urlpatterns = [
     path("api/v1/surveys/<int:pk>/invitations/", InvitationApi.as_view(), name="api-invitations"),
     path("api/v1/", include("reviews.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("", include("surveys.urls")),
     path("reports/", include("reviews.urls")),
     path("", include("followup.urls")),

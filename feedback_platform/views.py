@@ -1,5 +1,7 @@
 """Project pages: the home redirect by role, and the health check."""
 
+import json
+import logging
 import time
 
 from django.conf import settings
@@ -7,15 +9,19 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.views import i18n
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from . import roles
 from .celery import app as celery_app
 from .models import Profile
+
+csp_logger = logging.getLogger("feedback_platform.csp")
+CSP_REPORT_MAX_BYTES = 16 * 1024  # a report is well under 2 KB; anything longer is cut, not stored
 
 
 @login_required
@@ -70,3 +76,15 @@ def healthz(request):
             report[name] = {"status": "down", "error": f"{type(error).__name__}: {error}"[:300]}
     report["broker"]["url"] = settings.CELERY_BROKER_URL.split("@")[-1]
     return JsonResponse({"status": "ok" if healthy else "down", "checks": report}, status=200 if healthy else 503)
+
+
+@csrf_exempt  # browsers send reports without a token, and the view only writes a log line
+@require_POST
+def csp_report(request):
+    """Browsers report here what the Content-Security-Policy blocked (``report-uri``): one warning each."""
+    try:
+        report = json.loads(request.read(CSP_REPORT_MAX_BYTES))
+    except ValueError:
+        return HttpResponse(status=400)
+    csp_logger.warning("CSP violation: %s", json.dumps(report, ensure_ascii=False)[:2000])
+    return HttpResponse(status=204)

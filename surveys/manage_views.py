@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from feedback_platform.activity import Actor
+from feedback_platform.previews import store_preview
 
 from .editing import logo_type, save_survey
 from .emails import render_invitation
@@ -122,7 +123,11 @@ def survey_preview(request):
         page = render_to_string(
             "surveys/answer.html", {**page_texts(survey, survey.scale_max), "form": None, "preview": True}, request
         )
-    return render(request, "surveys/fragment_preview.html", {"email": email, "page": page, "form": form})
+    previews = {
+        "email_url": store_preview(user_id=request.user.pk, html=email.html, kind="email"),
+        "page_url": store_preview(user_id=request.user.pk, html=page, kind="page"),
+    }
+    return render(request, "surveys/fragment_preview.html", {"email": email, "form": form, **previews})
 
 
 @login_required

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from . import contact_views, manage_views, send_views, views, widget
 
@@ -6,6 +6,7 @@ app_name = "surveys"
 urlpatterns = [
     path("s/w/<slug:slug>/", views.web_link, name="web_link"),
     path("s/widget/<slug:slug>/", widget.widget, name="widget"),
+    re_path(r"^s/brand/(?P<color>[0-9a-fA-F]{6})\.css$", views.brand_css, name="brand_css"),
     path("s/logo/<int:survey_id>/<str:version>/", views.logo, name="logo"),
     path("s/<str:token>/", views.answer, name="answer"),
     path("u/<str:token>/", views.unsubscribe, name="unsubscribe"),

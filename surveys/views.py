@@ -229,6 +229,16 @@ def web_link(request, slug):
 
 
 @require_http_methods(["GET", "HEAD"])
+def brand_css(request, color):
+    """A survey's brand colour as a stylesheet: the policy allows no inline style on the answer page.
+
+    The address is the colour itself (six hex digits, checked by the URL), so it may be cached for good."""
+    response = HttpResponse(f":root {{ --brand: #{color}; }}\n", content_type="text/css")
+    response["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response
+
+
+@require_http_methods(["GET", "HEAD"])
 def logo(request, survey_id, version):
     """A survey's logo; the version in the address changes with the image, so it may be cached for good."""
     survey_logo = SurveyLogo.objects.filter(survey_id=survey_id, survey__logo_version=version).first()

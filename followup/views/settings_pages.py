@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from feedback_platform.activity import Actor
+from feedback_platform.previews import store_preview
 
 from .. import configuration
 from ..emails import fill, render_text_email
@@ -75,7 +76,10 @@ def preview_template(request):
         body=fill(body, SAMPLE_VALUES),
         language=request.POST.get("language", "en"),
     )
-    return render(request, "followup/fragment_template_preview.html", {"email": email, "form": form})
+    email_url = store_preview(user_id=request.user.pk, html=email.html, kind="email")
+    return render(
+        request, "followup/fragment_template_preview.html", {"email": email, "form": form, "email_url": email_url}
+    )
 
 
 @login_required

@@ -30,22 +30,27 @@
   function draw(config) {
     const host = element("div", { id: "feedback-widget" });
     const root = host.attachShadow({ mode: "open" });
-    root.appendChild(element("style", {}, `
+    // A constructed stylesheet, not a <style> element: a site whose Content-Security-Policy refuses inline
+    // styles (ours does) still shows the card. The brand colour is a custom property set through the CSSOM.
+    host.style.setProperty("--brand", config.brand_color);
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(`
       .card { position: fixed; right: 16px; bottom: 16px; z-index: 2147483000; max-width: 360px; width: calc(100% - 32px);
         background: #fff; color: #212529; border-radius: 10px; box-shadow: 0 6px 24px rgba(0,0,0,.18); padding: 16px;
         font: 15px/1.4 -apple-system, "Segoe UI", "Hiragino Sans", "Microsoft YaHei", Arial, sans-serif; }
       .question { font-weight: 600; margin: 0 28px 10px 0; }
       .scores { display: flex; flex-wrap: wrap; gap: 4px; }
-      .scores button { flex: 1 0 26px; min-height: 36px; border: 2px solid ${config.brand_color}; background: #fff;
+      .scores button { flex: 1 0 26px; min-height: 36px; border: 2px solid var(--brand); background: #fff;
         border-radius: 6px; font: inherit; cursor: pointer; }
-      .scores button[aria-pressed="true"] { background: ${config.brand_color}; color: #fff; }
+      .scores button[aria-pressed="true"] { background: var(--brand); color: #fff; }
       .ends { display: flex; justify-content: space-between; font-size: 12px; color: #6c757d; margin-top: 4px; }
       textarea { width: 100%; box-sizing: border-box; margin-top: 8px; font: inherit; }
       .send { margin-top: 8px; width: 100%; min-height: 40px; border: 0; border-radius: 6px; background: #212529;
         color: #fff; font: inherit; cursor: pointer; }
       .close { position: absolute; top: 8px; right: 8px; border: 0; background: none; font-size: 20px; cursor: pointer; }
       .status { font-size: 13px; color: #1e7e34; min-height: 1em; margin: 6px 0 0; }
-      .honeypot { position: absolute; left: -9999px; }`));
+      .honeypot { position: absolute; left: -9999px; }`);
+    root.adoptedStyleSheets = [sheet];
     const card = element("div", { class: "card", role: "dialog", "aria-label": config.question });
     const close = element("button", { class: "close", type: "button", "aria-label": config.labels.close }, "×");
     close.addEventListener("click", () => host.remove());

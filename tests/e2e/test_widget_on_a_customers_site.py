@@ -23,7 +23,11 @@ def customer_site(tmp_path, live_server):
 
     def page_for(slug):
         (tmp_path / f"{slug}.html").write_text(
-            '<!doctype html><html><head><meta charset="utf-8"></head><body><h1>Shop</h1>'
+            # The shop's own strict policy, like ours: the widget needs no inline style or script there.
+            '<!doctype html><html><head><meta charset="utf-8">'
+            f'<meta http-equiv="Content-Security-Policy" content="default-src \'self\'; script-src {live_server.url}; '
+            f"connect-src {live_server.url}; style-src 'self'\">"
+            "</head><body><h1>Shop</h1>"
             f'<script src="{live_server.url}/static/js/widget.js" data-survey="{slug}" data-lang="ja"></script>'
             "</body></html>",
             encoding="utf-8",

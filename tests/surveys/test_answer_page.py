@@ -164,7 +164,7 @@ def test_the_follow_up_question_and_thanks_follow_the_segment_and_language(clien
     invitation, token = sent_invitation(survey=survey, contact=ContactFactory(language="ja"))
     page = client.get(answer_url(token) + "?score=2").content.decode()
     assert "友人に勧めますか？" in page and ">何が問題でしたか？</label>" in page
-    assert "--brand: #1e8449" in page
+    assert "/s/brand/1e8449.css" in page  # the brand colour, by stylesheet (the CSP allows no style=)
     english, english_token = sent_invitation(survey=survey)
     page = client.get(answer_url(english_token) + "?score=10").content.decode()
     assert ">What did you like most?</label>" in page  # no translation: the survey's own text

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from surveys.models import Survey
@@ -20,8 +22,10 @@ FORM = {
 def test_a_manager_creates_a_survey_with_a_live_preview(client, manager):
     client.force_login(manager)
     preview = client.post("/surveys/manage/preview/", {**FORM, "preview_language": "ja"}).content.decode()
-    assert "私たちのサービスにどのくらい満足していますか？" in preview  # the standard CSAT question, in Japanese
-    assert "srcdoc=" in preview and "とても満足" in preview
+    email_url, page_url = re.findall(r'src="(/previews/[^"]+/)"', preview)  # framed documents (the CSP)
+    email, page = (client.get(url).content.decode() for url in (email_url, page_url))
+    assert "私たちのサービスにどのくらい満足していますか？" in email  # the standard CSAT question, in Japanese
+    assert "とても満足" in page
     response = client.post("/surveys/manage/new/", FORM)
     assert response.status_code == 302
     survey = Survey.objects.get(name="Delivery CSAT")
@@ -70,7 +74,8 @@ def test_a_logo_is_uploaded_checked_served_and_shown_in_the_email_and_on_the_pag
     invitation, token = sent_invitation(survey=survey)
     assert f'src="{url}"' in client.get(f"/s/{token}/").content.decode()
     preview = client.post("/surveys/manage/preview/", {**FORM, "preview_survey": survey.pk}).content.decode()
-    assert url in preview  # the editor's preview shows the saved logo
+    framed = [client.get(src).content.decode() for src in re.findall(r'src="(/previews/[^"]+/)"', preview)]
+    assert all(url in document for document in framed)  # the editor's preview shows the saved logo
     assert client.post("/surveys/manage/preview/", {**FORM, "preview_survey": "x"}).status_code == 200
 
     edit = {**FORM, "remove_logo": "on"}
