@@ -5,12 +5,15 @@ Templates live under ``templates/emails/<name>_subject.txt``, ``_body.txt`` and
 the subject is flattened to one line so customer text cannot inject headers.
 """
 
+import re
 from dataclasses import dataclass, field
 
 import css_inline
+from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.crypto import constant_time_compare, salted_hmac
 
 _inliner = css_inline.CSSInliner(load_remote_stylesheets=False)
 
@@ -43,3 +46,36 @@ def build_message(email: RenderedEmail, *, to: str, headers: dict | None = None)
     message = EmailMultiAlternatives(subject=email.subject, body=email.text, to=[to], headers=safe_headers)
     message.attach_alternative(email.html, "text/html")
     return message
+
+
+def sender_domain() -> str:
+    return settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip("> ")
+
+
+def _message_id_signature(kind: str, pk: int) -> str:
+    return salted_hmac("feedback_platform.emails.message_id", f"{kind}-{pk}").hexdigest()[:16]
+
+
+def signed_message_id(kind: str, pk: int) -> str:
+    """The Message-ID of one email we send (`kind` names its table): the same on every attempt, and signed so
+    that a reply's In-Reply-To names it beyond doubt; a made-up `<outbox-7@…>` matches nothing."""
+    return f"<{kind}-{pk}.{_message_id_signature(kind, pk)}@{sender_domain()}>"
+
+
+def thread_headers(root_message_id: str) -> dict:
+    """In-Reply-To and References naming a conversation's first email, so mail clients show one thread."""
+    return {"In-Reply-To": root_message_id, "References": root_message_id} if root_message_id else {}
+
+
+_SIGNED_MESSAGE_ID = re.compile(r"<([a-z]+)-(\d+)\.([0-9a-f]{16})@[^<>\s]+>")
+
+
+def our_message_ids(*headers: str) -> list[tuple[str, int]]:
+    """(kind, pk) of each of our signed Message-IDs in these header values (In-Reply-To, References), in the
+    order given; the last of References is the most recent, so callers pass them newest first."""
+    found = []
+    for header in headers:
+        for kind, pk, signature in _SIGNED_MESSAGE_ID.findall(header or ""):
+            if constant_time_compare(signature, _message_id_signature(kind, int(pk))):
+                found.append((kind, int(pk)))
+    return found

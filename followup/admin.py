@@ -8,6 +8,7 @@ from .models import (
     CaseEvent,
     Compensation,
     EmailTemplate,
+    InboundEmail,
     OutboxEmail,
     PriorityWeight,
     RootCause,
@@ -86,3 +87,16 @@ class PriorityWeightAdmin(admin.ModelAdmin):
 admin.site.register(RuleFiring)
 admin.site.register(RootCause)
 admin.site.register(Compensation)
+
+
+@admin.register(InboundEmail)
+class InboundEmailAdmin(admin.ModelAdmin):
+    """The customer emails received: read-only, the ledger of what came in and where it went."""
+
+    list_display = ["received_at", "sender", "subject", "outcome", "case"]
+    list_filter = ["outcome"]
+    search_fields = ["sender", "subject", "body", "message_id"]
+    readonly_fields = [field.name for field in InboundEmail._meta.fields]
+
+    def has_add_permission(self, request):
+        return False

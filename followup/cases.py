@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from feedback_platform.activity import Actor, record_activity
 from reviews.models import Feedback
 
-from . import assignment, outbox
+from . import assignment, notifications, outbox
 from .emails import render_text_email, reply_address
 from .models import (
     OPEN_STATUSES,
@@ -254,7 +254,7 @@ def reply_to_customer(*, case: Case, agent: User, subject: str, body: str) -> Ou
         case=case,
         reply_to=reply_address(case),
     )
-    event.data = {"outbox": queued.pk, "subject": email.subject}
+    event.data = {"outbox": queued.pk, "subject": queued.subject}
     CaseEvent.objects.filter(pk=event.pk).update(data=event.data)
     record_activity(actor=Actor.of(agent), action="followup.case.replied", target=case, payload={"outbox": queued.pk})
     _first_response(case, timezone.now())
@@ -279,7 +279,7 @@ def resolve_case(*, case: Case, agent: User, root_cause: RootCause, summary: str
     now = timezone.now()
     if case.contact and case.contact.email:
         email = render_text_email(subject=subject, body=body.strip(), language=case.contact.language)
-        outbox.queue_email(
+        queued = outbox.queue_email(
             key=f"resolution:{case.pk}",
             to=case.contact.email,
             email=email,
@@ -292,7 +292,7 @@ def resolve_case(*, case: Case, agent: User, root_cause: RootCause, summary: str
             kind=EventKind.EMAIL_SENT,
             actor=agent,
             body=body.strip(),
-            data={"subject": email.subject, "purpose": "resolution"},
+            data={"subject": queued.subject, "purpose": "resolution", "outbox": queued.pk},
         )
     old = case.status
     case.status, case.resolved_at = CaseStatus.RESOLVED, now
@@ -314,6 +314,66 @@ def resolve_case(*, case: Case, agent: User, root_cause: RootCause, summary: str
         payload={"from": old, "root_cause": root_cause.pk},
     )
     return case
+
+
+#: Closed states a customer's reply reopens; a won't-fix or spam case keeps its state (stay silent with trolls).
+REOPENED_BY_REPLY = (CaseStatus.RESOLVED, CaseStatus.CLOSED)
+
+
+@transaction.atomic
+def add_customer_reply(
+    *, case: Case, text: str, quoted: str, sender: str, subject: str, message_id: str
+) -> tuple[CaseEvent, bool]:
+    """Put a customer's emailed reply on the case once per Message-ID; returns (event, created).
+
+    Only the new text is the event's body; the quoted thread is kept beside it (folded on the timeline).
+    A reply reopens a resolved or closed case (`_reopen_for_reply`), and a waiting case is in progress again.
+    """
+    case = _locked(case)  # two deliveries of one reply (webhook and mailbox) take turns here
+    earlier = message_id and case.events.filter(kind=EventKind.CUSTOMER_REPLY, data__message_id=message_id).first()
+    if earlier:
+        return earlier, False
+    event = CaseEvent.objects.create(
+        case=case,
+        kind=EventKind.CUSTOMER_REPLY,
+        body=text,
+        data={"from": sender, "subject": subject, "message_id": message_id, "quoted": quoted},
+    )
+    record_activity(
+        actor=Actor.customer(), action="followup.case.customer_replied", target=case, payload={"event": event.pk}
+    )
+    reopened = case.status in REOPENED_BY_REPLY
+    if reopened:
+        _reopen_for_reply(case)
+    elif case.status == CaseStatus.WAITING:
+        case.status = CaseStatus.IN_PROGRESS
+        case.save(update_fields=["status"])
+    if case.status != CaseStatus.SPAM:
+        notifications.notify_customer_reply(case=case, event=event, reopened=reopened)
+    return event, True
+
+
+def _reopen_for_reply(case: Case) -> None:
+    """Back in the queue as new work: in progress, its priority recomputed with the reopening counted, and the
+    first-response clock started again with the case's own target; the re-survey waits for the next resolution."""
+    now = timezone.now()
+    old = case.status
+    target = case.first_response_due - case.opened_at
+    case.status, case.resolved_at, case.recovery_due_at = CaseStatus.IN_PROGRESS, None, None
+    case.priority, case.priority_factors = compute_priority(case.feedback, reopened=True)
+    case.first_responded_at, case.first_response_escalated_at = None, None
+    case.first_response_due = now + max(target, timedelta(minutes=1))
+    case.resolution_due, case.resolution_escalated_at = now + timedelta(hours=settings.FOLLOWUP_RESOLUTION_HOURS), None
+    case.save()
+    CaseEvent.objects.create(
+        case=case, kind=EventKind.STATUS, data={"from": old, "to": case.status, "reopened_by": "customer_reply"}
+    )
+    record_activity(
+        actor=Actor.customer(),
+        action="followup.case.reopened",
+        target=case,
+        payload={"from": old, "to": case.status, "priority": case.priority, "by": "customer_reply"},
+    )
 
 
 @transaction.atomic

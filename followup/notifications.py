@@ -44,3 +44,21 @@ def notify_escalation(*, case: Case, reason: str) -> int:
         recipients = list(get_user_model().objects.filter(groups__name="Manager", is_active=True))
     context = {"case": case, "case_url": _case_url(case), "reason": reason}
     return _send(recipients, key_prefix=f"escalation:{case.pk}:{reason}", template="escalation", context=context)
+
+
+def notify_customer_reply(*, case: Case, event, reopened: bool) -> int:
+    """The owner hears that the customer wrote back (without an owner, the team lead): the reply must reach
+    a person, not only the timeline."""
+    owner = case.owner or (case.team.lead if case.team else None)
+    if owner is None or not owner.is_active:
+        return 0
+    context = {"case": case, "case_url": _case_url(case), "reply": event.body, "reopened": reopened}
+    return _send([owner], key_prefix=f"customer_reply:{event.pk}", template="customer_reply", context=context)
+
+
+def notify_unmatched_reply(*, inbound, recipients) -> int:
+    """A customer wrote to us and nothing of ours matches (an invitation never answered, a stray address):
+    the managers read it rather than nobody."""
+    url = settings.SITE_URL + reverse("admin:followup_inboundemail_change", args=[inbound.pk])
+    context = {"inbound": inbound, "contact": inbound.contact, "url": url}
+    return _send(recipients, key_prefix=f"unmatched_reply:{inbound.pk}", template="unmatched_reply", context=context)

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from feedback_platform import delivery
 from feedback_platform.emails import RenderedEmail
+from reviews.models import Feedback
 
 from .models import Case, OutboxEmail, OutboxStatus
 
@@ -21,6 +22,7 @@ def queue_email(
     email: RenderedEmail,
     language: str,
     case: Case | None = None,
+    feedback: Feedback | None = None,
     reply_to: str = "",
     send_after=None,
 ) -> OutboxEmail:
@@ -28,18 +30,22 @@ def queue_email(
 
     Call it inside the transaction of the change that causes the email. A row
     with a later `send_after` is published by the relay when it falls due.
+    Every email of a case after its first continues that one's conversation (`first_email_of`).
     """
     now = timezone.now()
+    root = first_email_of(case) if case else None
     outbox, created = OutboxEmail.objects.get_or_create(
         idempotency_key=key,
         defaults={
             "to_email": to,
             "reply_to": reply_to,
-            "subject": email.subject,
+            "subject": reply_subject(root.subject) if root else email.subject,
+            "thread_root": root.message_id if root else "",
             "body_text": email.text,
             "body_html": email.html,
             "language": language,
             "case": case,
+            "feedback": feedback,
             "send_after": send_after or now,
             "next_attempt_at": send_after if send_after and send_after > now else None,
             "created_at": now,
@@ -48,6 +54,17 @@ def queue_email(
     if created and outbox.next_attempt_at is None:
         delivery.publish(OutboxEmail, [outbox.pk])
     return outbox
+
+
+def first_email_of(case: Case) -> OutboxEmail | None:
+    """The email that opened the conversation with the customer (the apology, or the agent's first reply);
+    every later email of the case carries its Message-ID and subject, and the re-survey its Message-ID."""
+    return OutboxEmail.objects.filter(case=case).order_by("pk").first()
+
+
+def reply_subject(subject: str) -> str:
+    """ "Re: " once before the conversation's subject, as mail clients write it."""
+    return subject if subject[:3].lower() == "re:" else f"Re: {subject}"[:300]
 
 
 def withhold_for_case(case: Case, *, reason: str) -> int:

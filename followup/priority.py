@@ -19,6 +19,8 @@ DEFAULT_WEIGHTS = {
     "new_customer": 10,
     "repeat_detractor": 10,
     "public_review": 15,
+    # A customer who wrote back after the case was resolved is waiting on us again: near the top of the queue.
+    "reopened_by_customer": 30,
 }
 # Detractor kinds (domain.md): (a) leaving and (b) looking weigh fully, (c) disappointed half.
 CHURN_INTENT_SHARE = {"leaving": 1.0, "looking": 1.0, "disappointed": 0.5}
@@ -64,8 +66,17 @@ def priority_factors(feedback: Feedback) -> list[dict]:
     return factors
 
 
-def compute_priority(feedback: Feedback, *, floor: int = 0) -> tuple[int, list[dict]]:
+def compute_priority(feedback: Feedback, *, floor: int = 0, reopened: bool = False) -> tuple[int, list[dict]]:
+    """The priority and its factors; `reopened` when the customer's reply reopened a resolved case."""
     factors = priority_factors(feedback)
+    if reopened and weights()["reopened_by_customer"]:
+        factors.append(
+            {
+                "factor": "reopened_by_customer",
+                "weight": weights()["reopened_by_customer"],
+                "detail": "reopened by a customer reply",
+            }
+        )
     total = min(100, sum(f["weight"] for f in factors))
     if floor > total:
         factors.append({"factor": "rule_floor", "weight": floor - total, "detail": f"rule sets priority ≥ {floor}"})

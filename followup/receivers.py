@@ -19,4 +19,4 @@ def act_on_classified_feedback(sender, feedback, created=True, **kwargs):
 
 @receiver(inbound, dispatch_uid="followup.customer_reply")
 def record_inbound_reply(sender, event, esp_name, **kwargs):
-    inbound_email.record_customer_reply(event.message)
+    inbound_email.receive_email(event.message)

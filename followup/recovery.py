@@ -12,6 +12,7 @@ from feedback_platform.activity import Actor, record_activity
 from reviews.models import Feedback, Segment
 from surveys import services as surveys
 
+from . import outbox
 from .models import Case, CaseEvent, CaseStatus, EventKind, RecoveryOutcome
 
 OUTCOME_OF_SEGMENT: dict[str, str] = {
@@ -40,11 +41,13 @@ def send_due_recovery_surveys(*, limit: int = 500) -> int:
         survey, contact = case.feedback.survey, case.contact
         if survey is None or contact is None:  # filtered out above; says so to the type checker
             continue
+        first_email = outbox.first_email_of(case)
         invitation = surveys.invite_contact(
             survey=survey,
             contact=contact,
             idempotency_key=f"recovery:{case.pk}",
             exempt_reason="recovery",
+            thread_root=first_email.message_id if first_email else "",
         )
         case.recovery_invitation = invitation
         case.save(update_fields=["recovery_invitation"])

@@ -196,6 +196,7 @@ def _email_customer(key: str, feedback: Feedback, case, *, delay: int) -> str:
         email=email,
         language=language,
         case=case,
+        feedback=feedback,
         reply_to=reply_address(case) if case else "",
         send_after=timezone.now() + timedelta(minutes=delay),
     )

@@ -56,15 +56,25 @@ class SurveyClosed(LinkRefused):
 
 @transaction.atomic
 def invite_contact(
-    *, survey: Survey, contact: Contact, idempotency_key: str | None = None, exempt_reason: str = ""
+    *,
+    survey: Survey,
+    contact: Contact,
+    idempotency_key: str | None = None,
+    exempt_reason: str = "",
+    thread_root: str = "",
 ) -> Invitation:
     """Queue one invitation and publish its delivery once the transaction commits.
 
     The same idempotency key for the same survey returns the first invitation.
     `exempt_reason` (such as "recovery") is recorded: such an invitation is not throttled.
+    `thread_root` is the Message-ID of a conversation the email continues (a case's re-survey).
     """
     (invitation,) = invite_contacts(
-        survey=survey, contacts=[contact], idempotency_keys=[idempotency_key], exempt_reason=exempt_reason
+        survey=survey,
+        contacts=[contact],
+        idempotency_keys=[idempotency_key],
+        exempt_reason=exempt_reason,
+        thread_root=thread_root,
     )
     return invitation
 
@@ -77,6 +87,7 @@ def invite_contacts(
     idempotency_keys: Sequence[str | None] | None = None,
     send: Send | None = None,
     exempt_reason: str = "",
+    thread_root: str = "",
 ) -> list[Invitation]:
     """Queue invitations for many contacts at once, in their order: the checks of `skip_reasons` made for the
     whole batch in a few queries, one bulk insert, one publish after commit (the worker sends the batch
@@ -97,6 +108,7 @@ def invite_contacts(
             idempotency_key=key,
             send=send,
             exempt_reason=exempt_reason or "",
+            thread_root=thread_root,
             status=InvitationStatus.SKIPPED if reasons.get(contact.pk) else InvitationStatus.QUEUED,
             skip_reason=reasons.get(contact.pk, ""),
         )
@@ -285,6 +297,21 @@ def _save_answer(*, invitation: Invitation, score: int | str | None, comment: st
     except IntegrityError:
         raise ValidationError({"score": _("This link was just answered. Please reload the page.")}) from None
     answer_recorded.send(sender=Answer, answer=answer, created=created)
+    return answer
+
+
+@transaction.atomic
+def add_emailed_comment(*, answer: Answer, text: str) -> Answer:
+    """A customer's emailed reply to a survey email (the invitation, a thank-you) joins their answer's comment,
+    whatever the 24-hour window (it adds words, it changes no score), and is announced like a changed answer,
+    so `reviews` classifies it again and `followup`'s rules may open a case."""
+    answer = Answer.objects.select_for_update().get(pk=answer.pk)
+    text = text.strip()
+    if text:
+        limit = Answer._meta.get_field("comment").max_length or 5000
+        answer.comment = "\n\n".join(part for part in (answer.comment, text) if part)[:limit]
+        answer.save(update_fields=["comment", "updated_at"])
+        answer_recorded.send(sender=Answer, answer=answer, created=False)
     return answer
 
 

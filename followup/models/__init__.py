@@ -13,6 +13,7 @@ from .cases import (
     RecoveryOutcome,
     RootCause,
 )
+from .inbound import InboundEmail, InboundOutcome
 from .outbox import OutboxEmail, OutboxStatus
 from .rules import EmailTemplate, Rule, RuleFiring, Suspicion
 from .teams import Team, TeamMembership
@@ -27,6 +28,8 @@ __all__ = [
     "CompensationKind",
     "EmailTemplate",
     "EventKind",
+    "InboundEmail",
+    "InboundOutcome",
     "OutboxEmail",
     "OutboxStatus",
     "PriorityWeight",

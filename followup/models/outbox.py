@@ -1,10 +1,9 @@
-from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.db import models
 from django.utils import timezone
 
 from feedback_platform.delivery import Delivery, DeliveryStatus
-from feedback_platform.emails import header_safe
+from feedback_platform.emails import header_safe, signed_message_id, thread_headers
 
 #: The outbox's statuses are the delivery machine's (queued, inflight, awaiting_retry, sent, failed, withheld).
 OutboxStatus = DeliveryStatus
@@ -29,6 +28,10 @@ class OutboxEmail(Delivery):
     send_after = models.DateTimeField(default=timezone.now)
     provider_message_id = models.CharField(max_length=300, blank=True)
     case = models.ForeignKey("followup.Case", on_delete=models.SET_NULL, null=True, blank=True, related_name="emails")
+    # The answer it follows up when it has no case (a thank-you): a reply to it joins that answer's feedback.
+    feedback = models.ForeignKey("reviews.Feedback", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # The Message-ID of the case's first email when this one continues its conversation (followup/outbox.py).
+    thread_root = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -39,9 +42,9 @@ class OutboxEmail(Delivery):
 
     @property
     def message_id(self) -> str:
-        """The same Message-ID on every attempt, so a rare double delivery is recognisable as one message."""
-        domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip("> ")
-        return f"<outbox-{self.pk}@{domain}>"
+        """The same Message-ID on every attempt, so a rare double delivery is recognisable as one message;
+        signed, so a customer's reply naming it is matched to this email (followup/inbound.py)."""
+        return signed_message_id("outbox", self.pk)
 
     @classmethod
     def withhold_reasons(cls, rows) -> dict[int, str]:
@@ -56,7 +59,11 @@ class OutboxEmail(Delivery):
             body=self.body_text,
             to=[self.to_email],
             reply_to=[self.reply_to] if self.reply_to else None,
-            headers={"Message-ID": self.message_id, "X-Idempotency-Key": header_safe(self.idempotency_key)},
+            headers={
+                "Message-ID": self.message_id,
+                "X-Idempotency-Key": header_safe(self.idempotency_key),
+                **thread_headers(self.thread_root),
+            },
         )
         if self.body_html:
             message.attach_alternative(self.body_html, "text/html")

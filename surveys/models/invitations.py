@@ -2,7 +2,6 @@
 
 from datetime import timedelta
 
-from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
@@ -61,10 +60,6 @@ class InvitationQuerySet(models.QuerySet):
         )
 
 
-def _sender_domain() -> str:
-    return settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip("> ")
-
-
 def _provider_message_id(message: EmailMessage) -> dict:
     status = getattr(message, "anymail_status", None)  # set by anymail's backends, not by plain SMTP
     return {"provider_message_id": str(status.message_id)[:200]} if status is not None and status.message_id else {}
@@ -110,6 +105,8 @@ class Invitation(Delivery):
     delivered_at = models.DateTimeField(null=True, blank=True)
     bounced_at = models.DateTimeField(null=True, blank=True)
     provider_event = models.CharField(max_length=200, blank=True, help_text=_("The provider's last word on it."))
+    # The Message-ID of the conversation this email continues (a case's re-survey): mail clients thread it there.
+    thread_root = models.CharField(max_length=300, blank=True)
 
     class Meta:
         constraints = [
@@ -169,14 +166,14 @@ class Invitation(Delivery):
         cls.objects.bulk_update(rows, ["token_hash", "expires_at"])
 
     def delivery_message(self, cache: dict) -> EmailMessage:
-        from feedback_platform.emails import build_message
+        from feedback_platform.emails import build_message, signed_message_id, thread_headers
 
         from ..emails import render_invitation
 
         message = build_message(
             render_invitation(self, tokens.link_token(self), cache=cache),
             to=self.contact.email,
-            headers={"Message-ID": f"<invitation-{self.pk}@{_sender_domain()}>"},
+            headers={"Message-ID": signed_message_id("invitation", self.pk), **thread_headers(self.thread_root)},
         )
         message.metadata = {"invitation": str(self.pk)}  # type: ignore[attr-defined]  # django-anymail reads it
         return message
@@ -214,7 +211,7 @@ class Reminder(Delivery):
         Invitation.objects.bulk_update(invitations, ["reminder_token_hash"])
 
     def delivery_message(self, cache: dict) -> EmailMessage:
-        from feedback_platform.emails import build_message
+        from feedback_platform.emails import build_message, signed_message_id
 
         from ..emails import render_invitation
 
@@ -223,7 +220,7 @@ class Reminder(Delivery):
         message = build_message(
             render_invitation(invitation, token, reminder=True, cache=cache),
             to=invitation.contact.email,
-            headers={"Message-ID": f"<reminder-{self.pk}@{_sender_domain()}>"},
+            headers={"Message-ID": signed_message_id("reminder", self.pk)},
         )
         message.metadata = {"invitation": str(invitation.pk)}  # type: ignore[attr-defined]
         return message

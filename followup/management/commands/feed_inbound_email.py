@@ -3,7 +3,8 @@ from pathlib import Path
 from anymail.inbound import AnymailInboundMessage
 from django.core.management.base import BaseCommand, CommandError
 
-from followup.inbound import record_customer_reply
+from followup.inbound import receive_email
+from followup.models import InboundOutcome
 
 
 class Command(BaseCommand):
@@ -15,9 +16,13 @@ class Command(BaseCommand):
     def handle(self, *args, eml: Path, **options):
         if not eml.is_file():
             raise CommandError(f"No such file: {eml}")
-        message = AnymailInboundMessage.parse_raw_mime_bytes(eml.read_bytes())
-        event, created = record_customer_reply(message)
-        if event is None:
-            raise CommandError("No case matches this email (no reply+<token>@ address or known In-Reply-To).")
-        done = "Added the reply to" if created else "This reply is already on"
-        self.stdout.write(f"{done} case {event.case_id}.")
+        raw = eml.read_bytes()
+        row, created = receive_email(AnymailInboundMessage.parse_raw_mime_bytes(raw), raw=raw)
+        if not created:
+            self.stdout.write(f"This reply is already on case {row.case_id}." if row.case_id else "Already received.")
+        elif row.outcome == InboundOutcome.CASE:
+            self.stdout.write(f"Added the reply to case {row.case_id}.")
+        elif row.outcome == InboundOutcome.ANSWER:
+            self.stdout.write(f"Added the reply to answer {row.answer_id}.")
+        else:
+            self.stdout.write("No case or answer matches this email: kept and sent to the managers.")
