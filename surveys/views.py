@@ -95,6 +95,7 @@ def _refused_page(request, refused):
 def _answer_form_page(request, invitation, form, status):
     previous = getattr(invitation, "answer", None)
     context = {**page_texts(invitation.survey, form["score"].value()), "form": form, "previous": previous}
+    context["carried_score"] = _carried_score(request, invitation.survey, previous)
     return render(request, "surveys/answer.html", {**context, "save_score": True}, status=status)
 
 
@@ -150,6 +151,15 @@ def _post_answer(request, token):
     if _wants_json(request):
         return JsonResponse({"errors": form.errors}, status=400)
     return _answer_form_page(request, invitation, form, status=400)
+
+
+def _carried_score(request, survey, previous) -> str:
+    """The score the email's link carries, for the page's script to save once a person is there (a GET never
+    records: mail scanners open every link); "" when there is none, or it is the score already saved."""
+    score = request.GET.get("score", "") if request.method != "POST" else ""
+    if not score.isdigit() or int(score) not in survey.scores:
+        return ""
+    return "" if previous is not None and previous.score == int(score) else score
 
 
 @csrf_exempt  # RFC 8058: the mail client's one-click POST carries no cookie; the signed token authorises it
