@@ -6,7 +6,7 @@ PIP := $(PY) -m pip
 # Production-shaped settings for `check --deploy`; the secret is a throwaway.
 DEPLOY_ENV := DEBUG=false ALLOWED_HOSTS=feedback.example.com SECRET_KEY=throwaway-deploy-check-key-0123456789abcdefghijklmnopqrstuvwxyz
 
-.PHONY: run test browser lint format translations messages bench bench-smoke clean
+.PHONY: run test browser imap-server lint format translations messages bench bench-smoke clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,7 +27,7 @@ run: $(VENV)/.runtime translations
 	$(VENV)/bin/honcho start --port 8000
 
 ## Every check: lint, migrations, the deploy check under production settings, and the test suite.
-test: $(VENV)/.dev translations browser
+test: $(VENV)/.dev translations browser imap-server
 	mkdir -p var
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -39,6 +39,10 @@ test: $(VENV)/.dev translations browser
 ## The browser tests' Chromium: Debian's (installed when we are root), else Playwright's own build.
 browser: $(VENV)/.dev
 	@scripts/ensure-browser $(VENV)
+
+## The inbound-mailbox tests' IMAP server: Debian's Dovecot (installed when we are root); the tests run a private one.
+imap-server:
+	@scripts/ensure-dovecot
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .

@@ -10,6 +10,7 @@ naming the variable (``SECURE_SSL_REDIRECT=ture`` must not quietly mean false).
 import os
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -49,3 +50,17 @@ class LoudEnv(environ.Env):
         if engine is None and url.split("://", 1)[0] not in self.DB_SCHEMES:
             raise ImproperlyConfigured(f"{var}={url!r} is not a database URL (postgres://…, sqlite:///…)")
         return self.db_url_config(url, engine=engine)
+
+    def imap_url(self, var: str) -> str:
+        """An IMAP mailbox URL (imap:// or imaps://user:password@host[:port][/MAILBOX]) or "" when unset."""
+        url = self.str(var, default="")
+        if not url:
+            return ""
+        parts = urlsplit(url)
+        try:
+            parts.port  # noqa: B018 (reading it validates it)
+        except ValueError:
+            raise ImproperlyConfigured(f"{var}: the port is not a number") from None
+        if parts.scheme not in ("imap", "imaps") or not parts.hostname or not parts.username:
+            raise ImproperlyConfigured(f"{var} is not an IMAP URL: write imaps://user:password@host:993/INBOX")
+        return url

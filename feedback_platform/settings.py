@@ -270,6 +270,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "followup.tasks.escalate_overdue_cases",
         "schedule": env.int("ESCALATION_SWEEP_EVERY_SECONDS", default=60),
     },
+    "read-inbound-mailbox": {
+        "task": "followup.tasks.read_inbound_mailbox",
+        "schedule": env.int("INBOUND_IMAP_EVERY_SECONDS", default=60),
+    },
     "send-recovery-surveys": {"task": "followup.tasks.send_recovery_surveys", "schedule": crontab(minute="*/15")},
     "refresh-report-rollups": {"task": "reviews.tasks.refresh_rollups", "schedule": 60},
     "run-due-survey-sends": {"task": "surveys.tasks.run_due_sends", "schedule": 300},
@@ -300,6 +304,9 @@ SWEEP_AFTER_SECONDS = env.int("SWEEP_AFTER_SECONDS", default=60)
 # Customer replies: Reply-To is reply+<case token>@INBOUND_EMAIL_DOMAIN, delivered back to
 # /anymail/<provider>/inbound/ (django-anymail), which checks ANYMAIL_WEBHOOK_SECRET.
 INBOUND_EMAIL_DOMAIN = env.str("INBOUND_EMAIL_DOMAIN", default="reply.example.com")
+# A plain support mailbox instead of (or beside) the webhooks: the beat reads its unseen messages through the
+# same inbound path and flags them seen (followup/mailbox.py). Unset: no mailbox is read.
+INBOUND_IMAP_URL = env.imap_url("INBOUND_IMAP_URL")
 # Unset, a random secret is made per process: inbound webhooks are then closed.
 ANYMAIL = {"WEBHOOK_SECRET": env.str("ANYMAIL_WEBHOOK_SECRET", default=secrets.token_urlsafe(24))}
 

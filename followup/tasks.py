@@ -7,7 +7,7 @@ from django.conf import settings
 
 from feedback_platform import delivery
 
-from . import escalation, outbox, recovery
+from . import escalation, mailbox, outbox, recovery
 from .models import OutboxEmail
 
 
@@ -43,3 +43,10 @@ def send_weekly_digest() -> int:
     from .digest import send_weekly_digest as send
 
     return send()
+
+
+@shared_task
+def read_inbound_mailbox() -> str:
+    """Customer replies from the support mailbox (INBOUND_IMAP_URL), when one is configured."""
+    outcome = mailbox.read_mailbox()
+    return "no mailbox, or already being read" if outcome is None else str(outcome)
