@@ -18,7 +18,7 @@ from surveys.models import SurveyKind
 from surveys.segments import current_thresholds, segment_for, thresholds_for
 
 from .models import Source
-from .rows import DATE, MISSING_ID, NOT_A_NUMBER, NUMBER, check_review_row
+from .rows import DATE, EXTERNAL_ID_MAX, LONG_ID, MISSING_ID, NOT_A_NUMBER, NUMBER, check_review_row
 from .suspicion import text_hash
 
 COLUMNS = [
@@ -212,6 +212,8 @@ def copy_csv(text: str, columns: dict[int, str], width: int, *, platform: str, p
                 SELECT line, 'external_id' AS field, %(missing_id)s AS reason
                 FROM import_raw WHERE NOT ({valid_id})
                 UNION ALL
+                SELECT line, 'external_id', %(long_id)s FROM import_raw WHERE length({col("external_id")}) > %(id_max)s
+                UNION ALL
                 SELECT line, 'score', CASE WHEN coalesce({col("score")}, '') ~ '{_NUMBER}'
                     THEN {score} || ' is outside 1..5' ELSE %(not_a_number)s END FROM import_raw
                 WHERE NOT ({valid_score})
@@ -219,7 +221,7 @@ def copy_csv(text: str, columns: dict[int, str], width: int, *, platform: str, p
                 SELECT line, 'received_at', 'not a date: ' || quote_literal({date}) FROM import_raw
                 WHERE NOT ({valid_date})
                 """,
-                {"missing_id": MISSING_ID, "not_a_number": NOT_A_NUMBER},
+                {"missing_id": MISSING_ID, "not_a_number": NOT_A_NUMBER, "long_id": LONG_ID, "id_max": EXTERNAL_ID_MAX},
             )
             cursor.execute("SELECT line + 1, field, reason FROM import_errors ORDER BY 1, 2")
             errors = [{"row": row, "field": field, "reason": reason} for row, field, reason in cursor.fetchall()]

@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 # Segment is defined beside the one segment rule (surveys.segments) and stays importable from here.
-from surveys.models import Segment, SurveyKind
+from surveys.models import REPORTED_ATTRIBUTES, Segment, SurveyKind
 
 
 class Source(models.TextChoices):
@@ -145,9 +145,9 @@ class FeedbackRollup(models.Model):
     survey_id = models.BigIntegerField(default=0, help_text=_("0 when the feedback has no survey."))
     source = models.CharField(max_length=10)
     language = models.CharField(max_length=10, blank=True)
-    plan = models.CharField(max_length=50, blank=True)
-    region = models.CharField(max_length=50, blank=True)
-    product = models.CharField(max_length=100, blank=True)
+    plan = models.CharField(max_length=REPORTED_ATTRIBUTES["plan"], blank=True)
+    region = models.CharField(max_length=REPORTED_ATTRIBUTES["region"], blank=True)
+    product = models.CharField(max_length=REPORTED_ATTRIBUTES["product"], blank=True)
     platform = models.CharField(max_length=50, blank=True)
     lifecycle_stage = models.CharField(max_length=12, blank=True)
     n = models.PositiveIntegerField(default=0)

@@ -10,8 +10,10 @@ from datetime import date, datetime, time, timedelta
 from django.db import transaction
 from django.db.models import CharField, Count, Max, Q, Sum, Value
 from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.functions import Coalesce, Left, TruncDate
 from django.utils import timezone
+
+from surveys.models import REPORTED_ATTRIBUTES
 
 from .models import Feedback, FeedbackRollup, RollupState, Segment, TopicRollup
 
@@ -19,8 +21,10 @@ SCORE_COLUMNS = [f"s{score}" for score in range(11)]
 
 
 def _attribute(name: str):
-    """A contact attribute as text, "" when absent (so it can be a key of the rollup)."""
-    return Coalesce(KeyTextTransform(name, "contact__attributes"), Value(""), output_field=CharField())
+    """A contact attribute as text, "" when absent (so it can be a key of the rollup), cut to its column:
+    the contacts' checks refuse longer values, but one stored before them must never stop the reports."""
+    text = Coalesce(KeyTextTransform(name, "contact__attributes"), Value(""), output_field=CharField())
+    return Left(text, REPORTED_ATTRIBUTES[name])
 
 
 def _grouped(feedback):

@@ -17,10 +17,14 @@ from typing import Any
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from feedback_platform.cleantext import UNSTORABLE, is_storable
 from surveys.models import DEFAULT_SCALES, SurveyKind
 from surveys.segments import Thresholds, thresholds_for
 
 MISSING_ID = "required: it makes sending or importing twice harmless"
+# Feedback.external_id holds 200 characters: an imported id gets its platform's name (up to 50) and ":" before it.
+EXTERNAL_ID_MAX = 149
+LONG_ID = f"longer than {EXTERNAL_ID_MAX} characters"
 NOT_A_NUMBER = "required, a number"
 # A score: digits with an optional fraction, rounded half up (PostgreSQL's round() of a numeric does the same).
 NUMBER = r"^\s*[0-9]+(\.[0-9]+)?\s*$"
@@ -53,10 +57,14 @@ def check_review_row(
     `thresholds`: surveys.segments.current_thresholds(), read once by callers that check many rows; a scale
     with no thresholds is refused here, since no segment could be given to it.
     """
-    errors: dict[str, str] = {}
+    errors: dict[str, str] = {
+        name: str(UNSTORABLE) for name, value in item.items() if isinstance(value, str) and not is_storable(value)
+    }
     external_id = str(item.get("external_id") or "").strip()
     if not external_id:
         errors["external_id"] = MISSING_ID
+    elif len(external_id) > EXTERNAL_ID_MAX:
+        errors["external_id"] = LONG_ID
     kind = str(item.get("kind") or SurveyKind.STAR)
     if kind not in SurveyKind.values:
         errors["kind"] = f"unknown kind {kind!r}; use nps, csat, ces or star"

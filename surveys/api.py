@@ -15,7 +15,7 @@ from feedback_platform.activity import Actor
 from feedback_platform.textfiles import UnreadableFile
 
 from . import editing, services
-from .contact_rows import check_contact_row, customer_since
+from .contact_rows import attribute_problems, check_contact_row, customer_since
 from .models import Contact, Invitation, Send, Survey
 from .sending import send_stats, survey_stats
 
@@ -232,6 +232,12 @@ class InvitationInput(serializers.Serializer):
     attributes = serializers.DictField(required=False)
     idempotency_key = serializers.CharField(required=False, max_length=200)
     exempt_reason = serializers.ChoiceField(choices=["", "transactional"], required=False, default="")
+
+    def validate_attributes(self, attributes):
+        problems = attribute_problems(attributes)  # the contact rows' rule: the attributes reach the contact
+        if problems:
+            raise serializers.ValidationError([f"{name}: {reason}" for name, reason in problems.items()])
+        return attributes
 
 
 class InvitationOutput(serializers.ModelSerializer):

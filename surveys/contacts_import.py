@@ -6,7 +6,7 @@ from django.db import transaction
 
 from feedback_platform.textfiles import read_table
 
-from .contact_rows import check_contact_row, customer_since
+from .contact_rows import attribute_problems, check_contact_row, customer_since
 from .services import _upsert_contact
 
 FIELDS = {"email", "name", "external_id", "language", "customer_since"}
@@ -41,7 +41,8 @@ def import_contacts(data: bytes, filename: str) -> ContactImportReport:
         values = {
             name: str(row[i]).strip() if i < len(row) and row[i] is not None else "" for i, name in enumerate(names)
         }
-        problems = check_contact_row(values)
+        attributes = {name: values[name] for name in ATTRIBUTES if values.get(name)}
+        problems = {**check_contact_row(values), **attribute_problems(attributes)}  # a column's name per problem
         key = values["email"].lower()
         if key in seen:
             problems["email"] = f"duplicate of row {seen[key]}"
@@ -55,7 +56,7 @@ def import_contacts(data: bytes, filename: str) -> ContactImportReport:
             language=values.get("language") or None,
             external_id=values.get("external_id") or None,
             customer_since=customer_since(values),
-            attributes={name: values[name] for name in ATTRIBUTES if values.get(name)},
+            attributes=attributes,
         )
         report.created += created
         report.updated += not created

@@ -2,6 +2,7 @@
 and answers), sends. Import them from here."""
 
 from .contacts import (  # noqa: F401
+    REPORTED_ATTRIBUTES,
     Contact,
     Suppression,
     SuppressionQuerySet,

@@ -1,9 +1,14 @@
 """Contacts, and the suppression list of addresses never to be asked."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower, Trim
 from django.utils.translation import gettext_lazy as _
+
+#: The contact attributes the reports group by, each with the longest value they keep (the columns of
+#: reviews.FeedbackRollup). Longer values are refused where contacts arrive (surveys.contact_rows).
+REPORTED_ATTRIBUTES = {"plan": 50, "region": 50, "product": 100}
 
 
 class Contact(models.Model):
@@ -27,6 +32,13 @@ class Contact(models.Model):
 
     def __str__(self):
         return self.name or self.email
+
+    def clean(self):
+        from surveys.contact_rows import attribute_problems  # the rows' rule, for the admin's form
+
+        problems = attribute_problems(self.attributes)
+        if problems:
+            raise ValidationError({"attributes": [f"{name}: {reason}" for name, reason in problems.items()]})
 
 
 class SuppressionReason(models.TextChoices):

@@ -6,7 +6,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from surveys.models import Invitation
-from tests.factories import ContactFactory, SurveyFactory
+from tests.factories import SurveyFactory
 
 pytestmark = pytest.mark.django_db
 
