@@ -1,5 +1,7 @@
 """Background imports from the web page: the job row carries the file and the progress."""
 
+import logging
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -11,6 +13,11 @@ from .models import ImportJob
 
 MAX_UPLOAD = 50 * 1024 * 1024
 IMPORTER = Actor.system("reviews.run_import")
+STOPPED = (
+    "The import stopped on an unexpected error (logged for the administrators). The rows saved before it are "
+    "kept: importing the file again adds only the rest."
+)
+logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
@@ -44,10 +51,11 @@ def run_import(*, job_id: int) -> None:
     try:
         report = import_reviews(bytes(job.data), job.filename, platform=job.platform, progress=progress)
     except UnreadableFile as error:
-        ImportJob.objects.filter(pk=job_id).update(
-            status=ImportJob.Status.FAILED, message=str(error), finished_at=timezone.now()
-        )
-        record_activity(actor=IMPORTER, action="reviews.import.failed", target=job, label=job.filename)
+        _fail(job, str(error))
+        return
+    except Exception:  # a job must end: anything else is logged and the job fails with what to do next
+        logger.exception("review import %s stopped", job_id)
+        _fail(job, STOPPED)
         return
     ImportJob.objects.filter(pk=job_id).update(
         status=ImportJob.Status.DONE,
@@ -71,3 +79,14 @@ def run_import(*, job_id: int) -> None:
             "errors": len(report.errors),
         },
     )
+
+
+def _fail(job: ImportJob, reason: str) -> None:
+    """End the job as failed, its reason in the message and in the error report."""
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.FAILED,
+        message=reason,
+        errors=[{"row": None, "field": "file", "reason": reason}],
+        finished_at=timezone.now(),
+    )
+    record_activity(actor=IMPORTER, action="reviews.import.failed", target=job, label=job.filename)

@@ -69,7 +69,8 @@ def import_reviews(
         text, encoding = decode(data)
         header = [cell.strip() for cell in next(csv.reader(io.StringIO(text)), [])]
         columns, unknown = _required_columns(header, mapping)
-        if set(columns.values()) <= set(fastimport.SQL_FIELDS):
+        # COPY refuses a NUL: such a file goes row by row below, which reports each row that has one.
+        if set(columns.values()) <= set(fastimport.SQL_FIELDS) and "\x00" not in text:
             report = ImportReport(encoding=encoding, unknown_columns=unknown)
             try:
                 return _import_in_sql(text, len(header), columns, report, platform=platform, progress=progress)
