@@ -12,8 +12,10 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 
 def setup_django(*, database: str, redis_db: int, extra_env: dict | None = None) -> dict:
-    """Point Django at postgres://…/<database> (created and migrated if needed) and redis db `redis_db`."""
+    """Point Django at postgres://…/<database> (created and migrated if needed) and redis db `redis_db`
+    (BENCH_REDIS_DB overrides it, to keep a benchmark off a Redis database something else is using)."""
     sys.path.insert(0, str(BASE_DIR))
+    redis_db = int(os.environ.get("BENCH_REDIS_DB") or redis_db)
     env = {
         "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{database}",
         "REDIS_URL": f"redis://127.0.0.1:6379/{redis_db}",

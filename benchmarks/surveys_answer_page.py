@@ -4,8 +4,8 @@ Realistic answers: NPS scores spread as a real survey's (a third detractors), ea
 does it, a tap that saves the score (JSON) and then the comment (the thank-you page), comments in English,
 Chinese and Japanese. The bare view (benchmarks/_bare_answer_urls.py) finds the invitation by its token and
 inserts one row, through the same settings and middleware. Both servers: gunicorn with the same workers,
-the same keep-alive clients. The worker is not running, so the web figures are the web's alone.
-Usage: .venv/bin/python benchmarks/surveys_answer_page.py [--requests 2000] [--clients 8] [--workers 2]
+the same keep-alive clients, taking turns. The worker is not running, so the web figures are the web's alone.
+Usage: .venv/bin/python benchmarks/surveys_answer_page.py [--requests 2000] [--clients 8] [--workers 2] [--rounds 4]
 """
 
 import argparse
@@ -74,6 +74,19 @@ def run(port, requests, clients, headers):
     return len(latencies) / (time.perf_counter() - started), latencies
 
 
+def in_turns(product, product_posts, bare, bare_posts, rounds):
+    """Run both servers' POSTs in alternating slices; each side's overall (req/s, latencies)."""
+    totals = {"product": [0.0, []], "bare": [0.0, []]}
+    for turn in range(rounds):
+        for side, send, posts in (("product", product, product_posts), ("bare", bare, bare_posts)):
+            part = posts[turn * len(posts) // rounds : (turn + 1) * len(posts) // rounds]
+            part_rate, part_latency = send(part)
+            totals[side][0] += len(part) / part_rate
+            totals[side][1] += part_latency
+    (product_seconds, product_latency), (bare_seconds, bare_latency) = totals["product"], totals["bare"]
+    return len(product_posts) / product_seconds, product_latency, len(bare_posts) / bare_seconds, bare_latency
+
+
 def gunicorn(env, port, workers, settings_module):
     command = [sys.executable, "-m", "gunicorn", "django.core.wsgi:get_wsgi_application()"]
     command += ["--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--log-level", "warning"]
@@ -126,6 +139,7 @@ def main():
     parser.add_argument("--requests", type=int, default=2000, help="POSTs to each server")
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=4, help="turns each server takes, alternating")
     args = parser.parse_args()
     env = setup_django(
         database="bench_answers",
@@ -172,14 +186,20 @@ def main():
             }
             taps.append((link, urllib.parse.urlencode(tap), "application/json"))
             comments.append((link, urllib.parse.urlencode(said), "text/html"))
-        # Every customer taps first and writes after: the taps, then the comments, interleaved across clients.
-        rate, latency = run(PORT, taps + comments, args.clients, headers)
         bare_posts = []
         for link in bare_links:
             score, segment = realistic_score(rng)
             body = {"score": score, "comment": rng.choice(COMMENTS[segment]), "csrfmiddlewaretoken": csrf}
             bare_posts.append((link, urllib.parse.urlencode(body), "text/html"))
-        bare_rate, bare_latency = run(BARE_PORT, bare_posts, args.clients, headers)
+        # Every customer taps first and writes after: the taps, then the comments, interleaved across clients.
+        # The two servers take turns, a slice each, so a change in the machine's load falls on both alike.
+        rate, latency, bare_rate, bare_latency = in_turns(
+            lambda posts: run(PORT, posts, args.clients, headers),
+            taps + comments,
+            lambda posts: run(BARE_PORT, posts, args.clients, headers),
+            bare_posts,
+            rounds=args.rounds,
+        )
     finally:
         for server in (product, bare):
             server.terminate()

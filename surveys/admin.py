@@ -40,7 +40,7 @@ class AnswerAdmin(admin.ModelAdmin):
 @admin.register(SegmentThreshold)
 class SegmentThresholdAdmin(admin.ModelAdmin):
     """Saving or deleting a threshold re-classifies the stored feedback of that kind and scale in the background;
-    the answer page uses the new thresholds at once."""
+    the answer page uses the new thresholds within DISPLAY_THRESHOLDS_SECONDS (surveys.segments)."""
 
     list_display = ["kind", "scale_max", "detractor_max", "passive_max"]
 

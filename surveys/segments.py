@@ -7,6 +7,12 @@ the fast import (reviews.fastimport.copy_csv) and the re-classification after a 
 (reviews.thresholds.reclassify).
 """
 
+import time
+
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
 from .models import DEFAULT_THRESHOLDS, Segment, SegmentThreshold
 
 # (kind, scale_max) → (highest detractor, highest passive)
@@ -20,6 +26,31 @@ def current_thresholds() -> Thresholds:
     }
     defaults: Thresholds = {(str(kind), top): limits for (kind, top), limits in DEFAULT_THRESHOLDS.items()}
     return {**defaults, **configured}
+
+
+#: How old the answer page's copy of the thresholds may be on a web process that did not make the change.
+DISPLAY_THRESHOLDS_SECONDS = 30.0
+_displayed: tuple[float, Thresholds] | None = None  # (read at, thresholds), per process
+
+
+def displayed_thresholds() -> Thresholds:
+    """current_thresholds() for the answer page's words only (which follow-up question, which thanks),
+    read once per process every DISPLAY_THRESHOLDS_SECONDS and at once after a change here: the page is on
+    the customer's hot path. What is stored (every Feedback, the rules) reads current_thresholds()."""
+    global _displayed
+    if _displayed is None or time.monotonic() - _displayed[0] > DISPLAY_THRESHOLDS_SECONDS:
+        _displayed = (time.monotonic(), current_thresholds())
+    return _displayed[1]
+
+
+@receiver([post_save, post_delete], sender=SegmentThreshold, dispatch_uid="surveys.forget_displayed_thresholds")
+def forget_displayed_thresholds(**kwargs) -> None:
+    """Forget the page's copy now and again after the change commits (a page read in between caches the
+    old thresholds)."""
+    global _displayed
+    _displayed = None
+    if kwargs.get("sender"):
+        transaction.on_commit(forget_displayed_thresholds)
 
 
 def thresholds_for(kind: str, scale_max: int, thresholds: Thresholds | None = None) -> tuple[int, int]:

@@ -230,12 +230,14 @@ def find_invitation(token: str, *, for_answer: bool = False) -> Invitation:
     invitations = Invitation.objects.select_related("survey", "contact")
     if for_answer:
         invitations = invitations.select_related("answer").select_for_update(of=("self",))
-    # One indexed equality each (an OR of the two columns plans slowly and may walk the primary key).
-    invitation = (
-        invitations.filter(token_hash=token_hash).first() or invitations.filter(reminder_token_hash=token_hash).first()
-    )
-    if invitation is None:
-        raise LinkUnknown
+    # One indexed equality each, unordered (an OR of the two columns plans slowly and may walk the primary key).
+    try:
+        invitation = invitations.get(token_hash=token_hash)
+    except Invitation.DoesNotExist:
+        try:
+            invitation = invitations.get(reminder_token_hash=token_hash)
+        except Invitation.DoesNotExist:
+            raise LinkUnknown from None
     if not invitation.survey.is_active:
         raise SurveyClosed(invitation)
     if invitation.is_expired:

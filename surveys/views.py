@@ -14,7 +14,7 @@ from feedback_platform.clientip import client_address
 from . import services
 from .forms import AnswerForm
 from .models import Survey, SurveyLogo
-from .segments import Thresholds, current_thresholds, segment_for
+from .segments import Thresholds, displayed_thresholds, segment_for
 
 # The words at both ends of each kind's scale, in the customer's language.
 SCALE_ENDS = {
@@ -31,7 +31,7 @@ def page_texts(survey, chosen) -> dict:
     language = translation.get_language()
     low, high = SCALE_ENDS.get(survey.kind, SCALE_ENDS["nps"])
     chosen = str(chosen) if chosen not in (None, "") else ""
-    limits = current_thresholds()  # the admins' thresholds, as every Feedback reads them
+    limits = displayed_thresholds()  # the admins' thresholds, as every Feedback reads them
     segment = segment_of(survey, int(chosen), limits) if chosen.isdigit() else None
     detractor_max, passive_max = limits.get((survey.kind, survey.scale_max), (-1, -1))  # -1: no segments
     return {
@@ -48,9 +48,10 @@ def page_texts(survey, chosen) -> dict:
 
 
 def segment_of(survey: Survey, score: int, limits: Thresholds | None = None) -> str | None:
-    """The score's segment by the one rule (surveys.segments); None on a scale with no thresholds."""
+    """The score's segment by the one rule (surveys.segments), for the page's words; None on a scale with
+    no thresholds."""
     try:
-        return segment_for(survey.kind, score, survey.scale_max, limits)[0]
+        return segment_for(survey.kind, score, survey.scale_max, limits or displayed_thresholds())[0]
     except ValueError:
         return None
 

@@ -23,6 +23,7 @@ from django.test import override_settings
 from feedback_platform.celery import app as celery_app
 from feedback_platform.roles import ADMIN, AGENT, MANAGER
 from followup.models import Team
+from surveys.segments import forget_displayed_thresholds
 from tests.factories import UserFactory
 
 
@@ -65,6 +66,7 @@ def _clean_slate(settings, tmp_path):
     """Each test starts with an empty cache (rate-limit counters), mail folder and broker queue,
     whatever the tests before it left there."""
     cache.clear()
+    forget_displayed_thresholds()  # the answer page's per-process copy; a rolled-back test leaves no signal
     settings.EMAIL_FILE_PATH = str(tmp_path / "mail")
     if settings.REDIS_URL:
         celery_app.control.purge()

@@ -212,9 +212,11 @@ def test_an_anonymous_answer_takes_its_comment_in_a_second_step_and_only_its_own
 
 
 def test_the_follow_up_question_and_the_thanks_follow_the_admins_thresholds(client):
-    # 5 and 6 are detractors by default; with these thresholds they are passives, 7 a promoter.
-    SegmentThreshold.objects.create(kind="nps", scale_max=10, detractor_max=4, passive_max=6)
     invitation, token = sent_invitation()
+    assert ">What went wrong?</label>" in client.get(answer_url(token) + "?score=5").content.decode()  # default
+    # 5 and 6 are detractors by default; with these thresholds they are passives, 7 a promoter. The page
+    # read the defaults a moment ago, and shows the change at once all the same.
+    SegmentThreshold.objects.create(kind="nps", scale_max=10, detractor_max=4, passive_max=6)
     for score, segment, question in [
         (4, "detractor", "What went wrong?"),
         (5, "passive", "What is the main reason for your score?"),
