@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from .models import ActivityEntry
+from .models import ActivityEntry, Profile
+from .profile_views import ProfileForm
 
 
 @admin.register(ActivityEntry)
@@ -20,3 +21,21 @@ class ActivityEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Profile)
+class ProfileAdmin(admin.ModelAdmin):
+    """An admin sets a staff user's display name and signatures with the form the user's own page uses."""
+
+    form = ProfileForm
+    list_display = ["user", "display_name", "language"]
+    search_fields = ["user__username", "display_name"]
+
+    def get_fields(self, request, obj=None):
+        return ["user", *self.form(instance=obj or Profile()).fields]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["user"] if obj else []
+
+    def save_model(self, request, obj, form, change):
+        form.save_through_service(user=obj.user, actor=request.user)

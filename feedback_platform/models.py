@@ -9,13 +9,40 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Profile(models.Model):
-    """What the product remembers about a staff user: the language emails to them use."""
+    """What the product remembers about a staff user: the language emails to them use, and how emails they
+    write to customers are signed (never with the username)."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
-    language = models.CharField(max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE)
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
+    display_name = models.CharField(
+        _("display name"), max_length=100, blank=True, help_text=_("How customers see you, e.g. Anna Schmidt.")
+    )
+    # {language code: the lines under the name}; a language without one falls back to the user's own language's.
+    signatures = models.JSONField(_("signatures"), default=dict, blank=True)
 
     def __str__(self):
         return f"{self.user}: {self.language}"
+
+    def signature(self, language: str) -> str:
+        """The signature lines for an email in `language`: that language's, else the user's own language's."""
+        signatures = self.signatures or {}
+        return (signatures.get(language) or signatures.get(self.language) or "").strip()
+
+    def sign_off(self, language: str) -> str:
+        """How an email this user writes in `language` ends: the display name, then the signature lines."""
+        return "\n".join(part for part in (self.display_name.strip(), self.signature(language)) if part)
+
+
+def profile_of(user) -> Profile:
+    """The user's profile; an unsaved empty one for a user who never set anything."""
+    return Profile.objects.filter(user=user).first() or Profile(user=user)
+
+
+def display_name_of(user) -> str:
+    """The name customers see for this staff user; empty until they set one (never the username)."""
+    return profile_of(user).display_name.strip() if user is not None else ""
 
 
 def language_of(user) -> str:

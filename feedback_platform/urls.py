@@ -7,7 +7,7 @@ from rest_framework.routers import DefaultRouter
 from followup.api import CaseViewSet, LoopMetricsApi
 from surveys.api import ContactImportApi, ContactViewSet, InvitationApi, SurveyViewSet
 
-from . import activity_views, previews, views
+from . import activity_views, previews, profile_views, views
 
 router = DefaultRouter()
 router.register("surveys", SurveyViewSet, basename="survey")
@@ -21,6 +21,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("accounts/profile/", profile_views.profile, name="profile"),
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("csp-report/", views.csp_report, name="csp_report"),
     path("previews/<str:key>/", previews.preview_document, name="preview_document"),

@@ -1,5 +1,6 @@
 """Cases: opened per detractor, worked through an append-only timeline, resolved with a cause."""
 
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -11,10 +12,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from feedback_platform.activity import Actor, record_activity
+from feedback_platform.emails import RenderedEmail
 from reviews.models import Feedback
 
 from . import assignment, notifications, outbox
-from .emails import render_text_email, reply_address
+from .emails import (
+    agent_sign_off,
+    from_address,
+    missing_display_name,
+    render_text_email,
+    reply_address,
+    signed,
+    unwritten_problems,
+)
 from .models import (
     OPEN_STATUSES,
     Case,
@@ -230,30 +240,79 @@ def change_status(*, case: Case, status: str, actor: User | None) -> Case:
     return case
 
 
+@dataclass
+class CaseEmail:
+    """An email an agent writes on a case, exactly as it would leave: what the preview shows and the outbox
+    sends. `problems` ({field: message}) say why it may not leave yet."""
+
+    to: str
+    from_email: str
+    reply_to: str
+    email: RenderedEmail
+    language: str
+    problems: dict[str, str]
+
+
+def draft_case_email(*, case: Case, agent: User, subject: str, body: str) -> CaseEmail:
+    """The agent's text, signed with their display name and signature in the customer's language, from the
+    case's team, with the problems that keep it from leaving: a template's prompt left in the subject or the
+    body, no display name, no address."""
+    contact = case.contact
+    language = contact.language if contact else "en"
+    problems = unwritten_problems({"subject": subject, "body": body})
+    sign_off = agent_sign_off(agent, language)
+    if not sign_off:
+        problems.setdefault("agent", missing_display_name())
+    if contact is None or not contact.email:
+        problems["body"] = _("This customer left no email address.")
+    email = render_text_email(subject=subject, body=signed(body.strip(), sign_off), language=language)
+    root = outbox.first_email_of(case)  # a later email continues the case's conversation, under its subject
+    if root is not None:
+        email = replace(email, subject=outbox.reply_subject(root.subject))
+    return CaseEmail(
+        to=contact.email if contact else "",
+        from_email=from_address(case.team),
+        reply_to=reply_address(case),
+        email=email,
+        language=language,
+        problems=problems,
+    )
+
+
+def compose_case_email(*, case: Case, agent: User, subject: str, body: str) -> CaseEmail:
+    """The email ready to queue; ValidationError naming the field while anything keeps it from leaving."""
+    draft = draft_case_email(case=case, agent=agent, subject=subject, body=body)
+    if draft.problems:
+        raise ValidationError(draft.problems)
+    return draft
+
+
+def _queue_case_email(case: Case, draft: CaseEmail, *, key: str) -> OutboxEmail:
+    return outbox.queue_email(
+        key=key,
+        to=draft.to,
+        email=draft.email,
+        language=draft.language,
+        case=case,
+        reply_to=draft.reply_to,
+        from_email=draft.from_email,
+    )
+
+
 @transaction.atomic
 def reply_to_customer(*, case: Case, agent: User, subject: str, body: str) -> OutboxEmail:
     """Send the customer an email the agent wrote (or filled from a template) through the outbox."""
     errors = {}
-    contact = case.contact
     if not subject.strip():
         errors["subject"] = _("Write a subject.")
     if not body.strip():
         errors["body"] = _("Write the message.")
-    if contact is None or not contact.email:
-        errors["body"] = _("This customer left no email address.")
-    if errors or contact is None:
+    if errors:
         raise ValidationError(errors)
+    draft = compose_case_email(case=case, agent=agent, subject=subject, body=body)
     case = _locked(case)
     event = CaseEvent.objects.create(case=case, kind=EventKind.EMAIL_SENT, actor=agent, body=body.strip())
-    email = render_text_email(subject=subject, body=body.strip(), language=contact.language)
-    queued = outbox.queue_email(
-        key=f"reply:{case.pk}:{event.pk}",
-        to=contact.email,
-        email=email,
-        language=contact.language,
-        case=case,
-        reply_to=reply_address(case),
-    )
+    queued = _queue_case_email(case, draft, key=f"reply:{case.pk}:{event.pk}")
     event.data = {"outbox": queued.pk, "subject": queued.subject}
     CaseEvent.objects.filter(pk=event.pk).update(data=event.data)
     record_activity(actor=Actor.of(agent), action="followup.case.replied", target=case, payload={"outbox": queued.pk})
@@ -273,20 +332,14 @@ def resolve_case(*, case: Case, agent: User, root_cause: RootCause, summary: str
         errors["summary"] = _("Summarise what was done.")
     if errors:
         raise ValidationError(errors)
+    emails_customer = bool(case.contact and case.contact.email)
+    draft = compose_case_email(case=case, agent=agent, subject=subject, body=body) if emails_customer else None
     case = _locked(case)
     if case.status not in OPEN_STATUSES:
         raise ValidationError({"status": _("Only an open case can be resolved.")})
     now = timezone.now()
-    if case.contact and case.contact.email:
-        email = render_text_email(subject=subject, body=body.strip(), language=case.contact.language)
-        queued = outbox.queue_email(
-            key=f"resolution:{case.pk}",
-            to=case.contact.email,
-            email=email,
-            language=case.contact.language,
-            case=case,
-            reply_to=reply_address(case),
-        )
+    if draft is not None:
+        queued = _queue_case_email(case, draft, key=f"resolution:{case.pk}")
         CaseEvent.objects.create(
             case=case,
             kind=EventKind.EMAIL_SENT,

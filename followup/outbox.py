@@ -24,6 +24,7 @@ def queue_email(
     case: Case | None = None,
     feedback: Feedback | None = None,
     reply_to: str = "",
+    from_email: str = "",
     send_after=None,
 ) -> OutboxEmail:
     """Write an outbox row (once per key) and publish its delivery after commit.
@@ -39,6 +40,7 @@ def queue_email(
         defaults={
             "to_email": to,
             "reply_to": reply_to,
+            "from_email": from_email,
             "subject": reply_subject(root.subject) if root else email.subject,
             "thread_root": root.message_id if root else "",
             "body_text": email.text,

@@ -13,11 +13,20 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from feedback_platform.models import display_name_of
 from reviews.models import Feedback
 from surveys.segments import current_thresholds, segment_for
 
 from . import cases, outbox
-from .emails import MissingTemplate, render_template_email, reply_address
+from .emails import (
+    MissingTemplate,
+    TemplateNeedsAnAgent,
+    from_address,
+    render_template_email,
+    reply_address,
+    team_sign_off,
+    unwritten_parts,
+)
 from .models import EmailTemplate, Rule, RuleFiring, Suspicion
 from .models.rules import ATTRIBUTE_OPERATORS
 from .notifications import notify_team
@@ -108,6 +117,13 @@ def contradictions(rule: Rule) -> dict[str, str]:
         errors["no_auto_reply"] = _("A rule cannot both send an email and forbid automatic replies.")
     if rule.email_template and not EmailTemplate.objects.filter(key=rule.email_template).exists():
         errors["email_template"] = _("There is no email template with the key %(key)s.") % {"key": rule.email_template}
+    elif rule.email_template and any(
+        unwritten_parts(f"{subject}\n{body}")
+        for subject, body in EmailTemplate.objects.filter(key=rule.email_template).values_list("subject", "body")
+    ):
+        errors["email_template"] = _(
+            "The template %(key)s has parts an agent must write ([[…]]): a rule cannot send it on its own."
+        ) % {"key": rule.email_template}
     for condition in rule.attribute_conditions or []:
         if not isinstance(condition, dict) or set(condition) != {"attribute", "op", "value"}:
             errors["attribute_conditions"] = _('Each condition needs "attribute", "op" and "value".')
@@ -183,13 +199,16 @@ def _email_customer(key: str, feedback: Feedback, case, *, delay: int) -> str:
         "score": feedback.score,
         "survey": feedback.survey.name if feedback.survey else "",
         "case_number": case.pk if case else "",
-        "agent_name": case.owner.get_full_name() or case.owner.get_username() if case and case.owner else "",
+        "agent_name": display_name_of(case.owner) if case else "",
         "review_url": settings.FOLLOWUP_REVIEW_URL,
     }
+    team = case.team if case else None
     try:
-        email = render_template_email(key, language=language, values=values)
+        email = render_template_email(key, language=language, values=values, sign_off=team_sign_off(team, language))
     except MissingTemplate:
         return f"{key}: no template"
+    except TemplateNeedsAnAgent:
+        return f"{key}: not sent, the template has parts an agent must write"
     queued = outbox.queue_email(
         key=f"{key}:{feedback.pk}",
         to=contact.email,
@@ -198,6 +217,7 @@ def _email_customer(key: str, feedback: Feedback, case, *, delay: int) -> str:
         case=case,
         feedback=feedback,
         reply_to=reply_address(case) if case else "",
+        from_email=from_address(team),
         send_after=timezone.now() + timedelta(minutes=delay),
     )
     return f"queued {key} email {queued.pk}"

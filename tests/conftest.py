@@ -95,7 +95,9 @@ def _migration_data_after_flush(request):
         create_permissions(app_config, verbosity=0)
     import_module("feedback_platform.migrations.0001_roles").assign_roles(apps)
     import_module("feedback_platform.migrations.0005_activity_permission").grant(apps, None)
+    import_module("feedback_platform.migrations.0008_profile_permissions").grant(apps, None)
     import_module("followup.migrations.0002_defaults").create_defaults(apps, None)
+    import_module("followup.migrations.0007_templates_signed_and_marked").update_templates(apps, None)
     import_module("reviews.migrations.0005_default_topics").create_topics(apps, None)
 
 

@@ -2,6 +2,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
+from feedback_platform.models import Profile
 from surveys.models import Contact, Survey, SurveyKind, SurveyStatus
 
 
@@ -37,3 +38,9 @@ class UserFactory(factory.django.DjangoModelFactory):
     def role(self, create, extracted, **kwargs):
         if extracted:
             self.groups.add(Group.objects.get(name=extracted))
+
+    @factory.post_generation
+    def display_name(self, create, extracted, **kwargs):
+        """Staff sign customer emails with their display name: every persona has one unless a test says ""."""
+        if create and extracted != "":
+            Profile.objects.update_or_create(user=self, defaults={"display_name": extracted or f"Anna {self.username}"})

@@ -7,6 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from feedback_platform.models import Profile
 from followup.models import Case
 from reviews.models import Feedback
 from surveys.models import Answer, Contact, Survey
@@ -88,6 +89,7 @@ def test_seed_demo_is_idempotent():
     call_command("seed_demo", stdout=out)
     assert [m.objects.count() for m in (Contact, Survey, Answer, Feedback, Case)] == counts
     assert "agent / demo-agent-pass" in out.getvalue()
+    assert Profile.objects.get(user__username="agent").sign_off("ja") == "Anna Schmidt\nNorthwind カスタマーケア"
 
 
 def test_migrations_match_the_models():

@@ -1,6 +1,7 @@
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from feedback_platform.delivery import Delivery, DeliveryStatus
 from feedback_platform.emails import header_safe, signed_message_id, thread_headers
@@ -20,6 +21,7 @@ class OutboxEmail(Delivery):
 
     idempotency_key = models.CharField(max_length=200, unique=True)
     to_email = models.EmailField(max_length=254)
+    from_email = models.CharField(max_length=300, blank=True, help_text=_("Empty: DEFAULT_FROM_EMAIL."))
     reply_to = models.EmailField(max_length=254, blank=True)
     subject = models.CharField(max_length=300)
     body_text = models.TextField()
@@ -58,6 +60,7 @@ class OutboxEmail(Delivery):
             subject=header_safe(self.subject),
             body=self.body_text,
             to=[self.to_email],
+            from_email=self.from_email or None,
             reply_to=[self.reply_to] if self.reply_to else None,
             headers={
                 "Message-ID": self.message_id,

@@ -1,7 +1,14 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+
+def one_line(value: str) -> None:
+    """A header value: no line breaks or control characters, no address brackets."""
+    if any(not ch.isprintable() for ch in value) or any(ch in value for ch in '<>"@'):
+        raise ValidationError(_("Use a plain name: no line breaks, quotes, @ or angle brackets."))
 
 
 class Team(models.Model):
@@ -22,6 +29,17 @@ class Team(models.Model):
     )
     is_default = models.BooleanField(default=False, help_text=_("New cases go here unless a rule says otherwise."))
     auto_assign = models.BooleanField(default=True, help_text=_("Give new cases round-robin to available members."))
+    # The team's own sender for its cases' emails; empty: the site's DEFAULT_FROM_EMAIL.
+    sender_name = models.CharField(
+        max_length=100, blank=True, validators=[one_line], help_text=_("Shown as the sender, e.g. Northwind Billing.")
+    )
+    sender_email = models.EmailField(blank=True, help_text=_("From address of this team's case emails."))
+    reply_to_email = models.EmailField(
+        blank=True,
+        help_text=_(
+            "Reply-To of this team's case emails; empty: the case's own reply address (replies reach the case)."
+        ),
+    )
 
     class Meta:
         ordering = ["name"]

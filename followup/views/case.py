@@ -9,6 +9,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from feedback_platform.models import display_name_of
+from feedback_platform.previews import store_preview
 from feedback_platform.roles import cases_required
 
 from .. import cases, recovery
@@ -27,6 +29,9 @@ from ..forms import (
 from ..models import EmailTemplate
 from ..selectors import customer_history, get_case_for_user
 
+#: The template the reply form starts from: it does not repeat the apology the customer already has.
+REPLY_TEMPLATE = "reply"
+
 
 def _forms(case, bound=None, name=None):
     """Every action form of the case page; `bound` replaces the one named `name` (to show its errors)."""
@@ -38,7 +43,7 @@ def _forms(case, bound=None, name=None):
         "compensation": CompensationForm(),
         "status": StatusForm(initial={"status": case.status}),
         "assign": AssignForm(team=case.team, initial={"owner": case.owner_id}),
-        "reply": ReplyForm(initial=_prefill("apology", case, values)),
+        "reply": ReplyForm(initial=_prefill(REPLY_TEMPLATE, case, values)),
         "resolve": ResolveForm(initial=resolution),
         "troll": TrollForm(),
         "recovery": RecoveryForm(initial={"recovery_due_at": case.recovery_due_at}),
@@ -55,7 +60,7 @@ def _template_values(case) -> dict:
         "score": feedback.score,
         "survey": feedback.survey.name if feedback.survey else "",
         "case_number": case.pk,
-        "agent_name": (owner.get_full_name() or owner.get_username()) if owner else "",
+        "agent_name": display_name_of(owner),
     }
 
 
@@ -70,9 +75,13 @@ def _prefill(key: str, case, values: dict) -> dict:
 
 @login_required
 @cases_required
-def case_detail(request, pk, *, bound=None, name=None, status=200):
+def case_detail(request, pk, *, bound=None, name=None, status=200, preview=None):
     case = get_case_for_user(request.user, pk)
     context = {
+        "preview": preview,
+        "preview_for": name if preview else None,
+        "reply_template": REPLY_TEMPLATE,
+        "has_display_name": bool(display_name_of(request.user)),
         "case": case,
         "events": case.events.select_related("actor"),
         "emails": case.emails.order_by("created_at"),
@@ -94,8 +103,11 @@ def reply_template(request, pk):
     return render(request, "followup/fragment_reply_fields.html", {"form": form})
 
 
-def case_action(form_class, name):
-    """A POST action on a case: scope (404), role (403), form shape (400), service rules (400)."""
+def case_action(form_class, name, *, previews=False):
+    """A POST action on a case: scope (404), role (403), form shape (400), service rules (400).
+
+    With `previews`, the form's email is shown exactly as it would leave: on "Preview" (nothing is sent) and
+    beside a refusal."""
 
     def decorate(perform):
         @login_required
@@ -107,6 +119,8 @@ def case_action(form_class, name):
                 raise PermissionDenied
             case = get_case_for_user(request.user, pk)
             form = form_class(request.POST, team=case.team) if form_class is AssignForm else form_class(request.POST)
+            if previews and request.POST.get("preview"):
+                return _show_preview(request, case, form, name)
             if form.is_valid():
                 try:
                     message = perform(request, case, form.cleaned_data)
@@ -117,11 +131,26 @@ def case_action(form_class, name):
                 else:
                     messages.success(request, message)
                     return redirect("followup:case", pk=case.pk)
-            return case_detail(request, pk, bound=form, name=name, status=400)
+            preview = _preview(request, case, form) if previews else None
+            return case_detail(request, pk, bound=form, name=name, status=400, preview=preview)
 
         return view
 
     return decorate
+
+
+def _preview(request, case, form) -> dict:
+    """The email the form would send, rendered by the service that sends it, with what keeps it from leaving;
+    its HTML framed from /previews/ (an inline srcdoc would fall under the page's CSP)."""
+    subject, body = form["subject"].value() or "", form["body"].value() or ""
+    draft = cases.draft_case_email(case=case, agent=request.user, subject=subject, body=body)
+    return {"draft": draft, "email_url": store_preview(user_id=request.user.pk, html=draft.email.html, kind="email")}
+
+
+def _show_preview(request, case, form, name):
+    """Preview: the form as typed (unbound, so no field is marked wrong yet) and the email below it."""
+    shown = type(form)(initial={field: form[field].value() for field in form.fields})
+    return case_detail(request, case.pk, bound=shown, name=name, preview=_preview(request, case, form))
 
 
 @case_action(NoteForm, "note")
@@ -170,13 +199,13 @@ def claim(request, pk):
     return redirect("followup:case", pk=case.pk)
 
 
-@case_action(ReplyForm, "reply")
+@case_action(ReplyForm, "reply", previews=True)
 def reply(request, case, data):
     cases.reply_to_customer(case=case, agent=request.user, subject=data["subject"], body=data["body"])
     return _("Reply queued for sending.")
 
 
-@case_action(ResolveForm, "resolve")
+@case_action(ResolveForm, "resolve", previews=True)
 def resolve(request, case, data):
     cases.resolve_case(case=case, agent=request.user, **data)
     return _("Case resolved; the customer is told what was done.")

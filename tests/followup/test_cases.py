@@ -132,7 +132,7 @@ def test_resolving_emails_what_was_done_and_schedules_the_recovery_survey(agent,
     assert case.status == CaseStatus.RESOLVED and case.root_cause == cause
     assert (case.recovery_due_at - case.resolved_at).days == settings.FOLLOWUP_RECOVERY_DAYS
     email = OutboxEmail.objects.get(idempotency_key=f"resolution:{case.pk}")
-    assert email.body_text == "We re-shipped it." and email.subject == "Your order"
+    assert email.body_text == f"We re-shipped it.\n\nAnna {agent.username}" and email.subject == "Your order"
 
 
 def test_resolving_needs_a_root_cause_and_summary(agent):

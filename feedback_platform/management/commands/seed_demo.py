@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from feedback_platform import demo_data, roles
+from feedback_platform.models import Profile
 from followup.cases import open_case
 from followup.models import Team
 from reviews.ingest import ingest_answer
@@ -28,6 +29,29 @@ DEMO_USERS = [
     ("manager", "demo-manager-pass", roles.MANAGER),
     ("agent", "demo-agent-pass", roles.AGENT),
 ]
+# How customers see each demo user: emails are signed with the display name and the signature in their language.
+DEMO_PROFILES = {
+    "admin": (
+        "Lena Fischer",
+        {
+            "en": "Customer Care lead, Northwind",
+            "zh-hans": "Northwind 客户关怀主管",
+            "ja": "Northwind カスタマーケア責任者",
+        },
+    ),
+    "manager": (
+        "Marco Rossi",
+        {
+            "en": "Customer Care manager, Northwind",
+            "zh-hans": "Northwind 客户关怀经理",
+            "ja": "Northwind カスタマーケア マネージャー",
+        },
+    ),
+    "agent": (
+        "Anna Schmidt",
+        {"en": "Customer Care, Northwind", "zh-hans": "Northwind 客户关怀团队", "ja": "Northwind カスタマーケア"},
+    ),
+}
 SURVEYS = [
     {
         "name": "Northwind relationship NPS",
@@ -83,6 +107,11 @@ class Command(BaseCommand):
                 user.is_staff = user.is_superuser = role == roles.ADMIN
                 user.save()
             user.groups.add(Group.objects.get(name=role))
+            display_name, signatures = DEMO_PROFILES[username]
+            profile, _ = Profile.objects.get_or_create(user=user)
+            if not profile.display_name:  # a name the user set themselves is kept
+                profile.display_name, profile.signatures = display_name, signatures
+                profile.save(update_fields=["display_name", "signatures"])
             if role == roles.AGENT:
                 team.members.add(user)
 
