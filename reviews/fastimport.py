@@ -107,7 +107,7 @@ def stage_rows(items: list[dict], *, platform: str, first_row: int, errors: list
 
 
 @transaction.atomic
-def copy_rows(buffer: io.StringIO) -> list[int]:
+def copy_rows(*, buffer: io.StringIO) -> list[int]:
     """COPY the staged rows and insert the new ones; returns the ids created."""
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS import_staging")  # a caller's transaction may still hold one

@@ -89,7 +89,7 @@ def import_reviews(
         ]
         if fast:
             buffer, staged = fastimport.stage_rows(items, platform=platform, first_row=start + 2, errors=report.errors)
-            created = fastimport.copy_rows(buffer)
+            created = fastimport.copy_rows(buffer=buffer)
             publish_on_commit(classify_feedback_task, created, queue=BULK_QUEUE)
             report.created += len(created)
             report.existing += staged - len(created)

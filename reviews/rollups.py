@@ -64,7 +64,7 @@ def _grouped(feedback):
 
 
 @transaction.atomic
-def rebuild_days(days: list[date]) -> int:
+def rebuild_days(*, days: list[date]) -> int:
     """Recompute the rollup rows of these days from the raw feedback; returns rows written."""
     if not days:
         return 0
@@ -113,7 +113,7 @@ def refresh() -> int:
         days = sorted(
             set(changed.filter(updated_at__lte=newest).annotate(d=TruncDate("received_at")).values_list("d", flat=True))
         )
-        rebuild_days(days)
+        rebuild_days(days=days)
         state.watermark = newest
         state.save(update_fields=["watermark"])
     return len(days)
@@ -128,6 +128,6 @@ def rebuild_all() -> int:
     rows = 0
     days = sorted(set(Feedback.objects.annotate(d=TruncDate("received_at")).values_list("d", flat=True)))
     for start in range(0, len(days), 31):
-        rows += rebuild_days(days[start : start + 31])
+        rows += rebuild_days(days=days[start : start + 31])
     RollupState.objects.update_or_create(name="feedback", defaults={"watermark": now})
     return rows

@@ -105,7 +105,7 @@ def test_the_spreadsheet_fast_path_refuses_and_stores_as_the_rule():
     assert refused(errors) == REFUSED
     assert staged == len(STORED)
     if connection.vendor == "postgresql":
-        fastimport.copy_rows(buffer)
+        fastimport.copy_rows(buffer=buffer)
         assert_stored_as_expected("xlsx")
 
 
