@@ -4,10 +4,15 @@ import csv
 import io
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from openpyxl import load_workbook
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrOrPromise as StrOrPromise
 
 _KANA = re.compile(r"[\u3040-\u30ff]")
 
@@ -91,17 +96,44 @@ def _trimmed(row: Sequence) -> tuple:
     return tuple(row[:end])
 
 
+@dataclass(frozen=True)
+class UploadLimit:
+    """How large an uploaded spreadsheet of one kind may be, the one definition for every path it comes by
+    (the page's form, the API): its size, read before the file is, and its rows, counted once it is read."""
+
+    max_bytes: int
+    max_rows: int
+    too_large: "StrOrPromise"  # a lazy translation: words in the language of the request that reads it
+
+    def too_many_rows(self, rows: int) -> str | None:
+        """The message for a file with this many data rows, None when it may be imported."""
+        if rows <= self.max_rows:
+            return None
+        return _("The file has more than %(rows)s rows: split it into smaller files.") % {"rows": f"{self.max_rows:,}"}
+
+
+MB = 1024 * 1024
+CONTACT_FILES = UploadLimit(
+    max_bytes=20 * MB, max_rows=100_000, too_large=_("The file is larger than 20 MB.")
+)  # read and upserted inside the web request
+REVIEW_FILES = UploadLimit(
+    max_bytes=50 * MB,
+    max_rows=MAX_ROWS,
+    too_large=_("The file is larger than 50 MB; import it with manage.py import_reviews."),
+)  # imported by a worker, in chunks
+
+
 class SpreadsheetField(forms.FileField):
     """An uploaded CSV or XLSX file, refused by its name and size before anything reads it."""
 
-    def __init__(self, *, max_bytes: int, too_large: str, **kwargs):
+    def __init__(self, *, limit: UploadLimit, **kwargs):
         super().__init__(label=_("CSV or XLSX file"), **kwargs)
-        self.max_bytes, self.too_large = max_bytes, too_large
+        self.limit = limit
 
     def clean(self, data, initial=None):
         upload = super().clean(data, initial)
         if upload and not upload.name.lower().endswith((".csv", ".xlsx")):
             raise forms.ValidationError(_("Upload a .csv or .xlsx file."))
-        if upload and upload.size > self.max_bytes:
-            raise forms.ValidationError(self.too_large)
+        if upload and upload.size > self.limit.max_bytes:
+            raise forms.ValidationError(self.limit.too_large)
         return upload

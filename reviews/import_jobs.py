@@ -11,7 +11,6 @@ from feedback_platform.publishing import publish_on_commit
 from .imports import UnreadableFile, import_reviews
 from .models import ImportJob
 
-MAX_UPLOAD = 50 * 1024 * 1024
 IMPORTER = Actor.system("reviews.run_import")
 STOPPED = (
     "The import stopped on an unexpected error (logged for the administrators). The rows saved before it are "

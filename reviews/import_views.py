@@ -3,17 +3,15 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 
-from feedback_platform.textfiles import SpreadsheetField
+from feedback_platform.textfiles import REVIEW_FILES, SpreadsheetField
 
 from .exports import export
-from .import_jobs import MAX_UPLOAD, start_import
+from .import_jobs import start_import
 from .models import ImportJob
 
 
 class ImportForm(forms.Form):
-    file = SpreadsheetField(
-        max_bytes=MAX_UPLOAD, too_large=_("The file is larger than 50 MB; import it with manage.py import_reviews.")
-    )
+    file = SpreadsheetField(limit=REVIEW_FILES)
     platform = forms.SlugField(label=_("Platform"), help_text=_("Where the reviews come from, e.g. tmall, app-store."))
 
 

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from feedback_platform.activity import Actor
-from feedback_platform.textfiles import UnreadableFile
+from feedback_platform.textfiles import CONTACT_FILES, UnreadableFile
 
 from . import editing, services
 from .contact_rows import attribute_problems, check_contact_row, customer_since
@@ -295,9 +295,14 @@ class ContactImportApi(APIView):
     def post(self, request):
         if not request.user.has_perm("surveys.add_contact"):
             raise permissions.exceptions.PermissionDenied
+        too_large = Response({"file": [str(CONTACT_FILES.too_large)]}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+        if int(request.META.get("CONTENT_LENGTH") or 0) > CONTACT_FILES.max_bytes + 64 * 1024:  # before reading it
+            return too_large
         upload = request.FILES.get("file")
         if upload is None:
             raise serializers.ValidationError({"file": ["attach a CSV or XLSX file as `file`"]})
+        if upload.size > CONTACT_FILES.max_bytes:
+            return too_large
         try:
             report = editing.import_contact_file(
                 actor=Actor.from_request(request), data=upload.read(), filename=upload.name

@@ -6,20 +6,17 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.shortcuts import render
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from feedback_platform.activity import Actor
-from feedback_platform.textfiles import SpreadsheetField, UnreadableFile
+from feedback_platform.textfiles import CONTACT_FILES, SpreadsheetField, UnreadableFile
 
 from .editing import import_contact_file
 from .models import Contact, Invitation, InvitationStatus
 
-MAX_CONTACTS_FILE = 20 * 1024 * 1024
-
 
 class ContactImportForm(forms.Form):
-    file = SpreadsheetField(max_bytes=MAX_CONTACTS_FILE, too_large=gettext_lazy("The file is larger than 20 MB."))
+    file = SpreadsheetField(limit=CONTACT_FILES)
 
 
 def with_failed_invitations(contacts):

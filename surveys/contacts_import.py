@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from feedback_platform.textfiles import read_table
+from feedback_platform.textfiles import CONTACT_FILES, UnreadableFile, read_table
 
 from .contact_rows import attribute_problems, check_contact_row, customer_since
 from .services import _upsert_contact
@@ -27,6 +27,9 @@ def import_contacts(data: bytes, filename: str) -> ContactImportReport:
     """Upsert every valid row by external id or email; report invalid emails, unknown columns and duplicates.
     Staff imports go through `editing.import_contact_file`, which records the activity."""
     header, rows, encoding = read_table(data, filename)
+    too_many = CONTACT_FILES.too_many_rows(len(rows))
+    if too_many:
+        raise UnreadableFile(too_many)
     report = ContactImportReport(rows=len(rows), encoding=encoding)
     names = [column.strip().lower() for column in header]
     for column in names:
