@@ -339,7 +339,7 @@ def resolve_case(*, case: Case, agent: User, root_cause: RootCause, summary: str
         raise ValidationError({"status": _("Only an open case can be resolved.")})
     now = timezone.now()
     if draft is not None:
-        queued = _queue_case_email(case, draft, key=f"resolution:{case.pk}")
+        queued = _queue_case_email(case, draft, key=_resolution_key(case))
         CaseEvent.objects.create(
             case=case,
             kind=EventKind.EMAIL_SENT,
@@ -367,6 +367,13 @@ def resolve_case(*, case: Case, agent: User, root_cause: RootCause, summary: str
         payload={"from": old, "root_cause": root_cause.pk},
     )
     return case
+
+
+def _resolution_key(case: Case) -> str:
+    """One close-the-loop email per resolution: a case the customer's reply reopened is resolved again, and that
+    resolution's email is a new one (the first keeps the plain key)."""
+    earlier = case.emails.filter(idempotency_key__startswith="resolution:").count()
+    return f"resolution:{case.pk}" if not earlier else f"resolution:{case.pk}:{earlier + 1}"
 
 
 #: Closed states a customer's reply reopens; a won't-fix or spam case keeps its state (stay silent with trolls).

@@ -146,6 +146,11 @@ class Case(models.Model):
         return self.status in OPEN_STATUSES
 
     @property
+    def is_reopened_by_customer(self) -> bool:
+        """Its priority counts the emailed reply that reopened it (followup.cases.add_customer_reply)."""
+        return any(factor.get("factor") == "reopened_by_customer" for factor in self.priority_factors or [])
+
+    @property
     def is_overdue(self) -> bool:
         """The twin of `Case.objects.overdue()` (overdue_condition), for one case already loaded."""
         return self.is_open and self.first_responded_at is None and self.first_response_due <= timezone.now()

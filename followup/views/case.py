@@ -13,7 +13,7 @@ from feedback_platform.models import display_name_of
 from feedback_platform.previews import store_preview
 from feedback_platform.roles import cases_required
 
-from .. import cases, recovery
+from .. import cases, outbox, recovery
 from ..emails import MissingTemplate, fill, find_template
 from ..forms import (
     AssignForm,
@@ -70,7 +70,9 @@ def _prefill(key: str, case, values: dict) -> dict:
         template = find_template(key, language)
     except MissingTemplate:
         return {}
-    return {"subject": fill(template.subject, values), "body": fill(template.body, values), "template": key}
+    first_email = outbox.first_email_of(case)  # a later email continues its conversation: "Re: " its subject
+    subject = outbox.reply_subject(first_email.subject) if first_email else fill(template.subject, values)
+    return {"subject": subject, "body": fill(template.body, values), "template": key}
 
 
 @login_required

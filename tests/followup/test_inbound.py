@@ -184,6 +184,14 @@ def test_a_reply_to_a_resolved_case_reopens_it_at_the_top_of_the_queue_and_tells
     assert "还是没有收到退款。" in notice.body_text and notice.case is None
 
 
+def test_a_reopened_case_resolved_again_sends_a_second_close_the_loop_email_in_the_thread(agent):
+    case = resolved(apology_case(), agent)
+    receive_email(reply_in_thread(case.emails.get(idempotency_key=f"resolution:{case.pk}")))
+    resolved(case, agent)
+    again = case.emails.get(idempotency_key=f"resolution:{case.pk}:2")
+    assert again.thread_root == case.emails.order_by("pk")[0].message_id and again.subject.startswith("Re: ")
+
+
 def test_a_reply_to_a_troll_case_keeps_it_closed_and_quiet(agent):
     case = apology_case()
     cases.claim_case(case=case, user=agent)
