@@ -118,7 +118,7 @@ def test_the_conversation_with_a_detractor_stays_one_thread_and_every_reply_reac
     page.locator("#reply-fields textarea").fill(f"Mei,\n\n{words['reply']}")
     page.get_by_test_id("submit-reply").click()
     expect(page.locator(".alert-success")).to_be_visible()
-    assert OutboxEmail.objects.get(case=case, idempotency_key__startswith="reply:").body_text.endswith(words["reply"])
+    assert words["reply"] in OutboxEmail.objects.get(case=case, idempotency_key__startswith="reply:").body_text
     resolve(page, case)
     first_resolution = message_with_key(smtp_sink, f"resolution:{case.pk}")
 
