@@ -1,18 +1,15 @@
 """The feedback explorer for agents and managers: every filter, search in three languages,
 the phrases behind each label highlighted, and safe CSV/XLSX exports."""
 
-from datetime import datetime, time, timedelta
-
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
-from django.utils import timezone
 
 from . import reports
 from .exports import export
-from .models import ChurnIntent, Feedback, LifecycleStage, Segment, Source, Topic
+from .models import ChurnIntent, LifecycleStage, Segment, Source, Topic
 
 EXPORT_COLUMNS = [
     "received_at",
@@ -35,20 +32,7 @@ EXPORT_COLUMNS = [
 
 
 def _filtered(report: reports.ReportFilter, params):
-    zone = timezone.get_current_timezone()
-    feedback = Feedback.objects.filter(
-        kind=report.kind,
-        received_at__gte=datetime.combine(report.start, time.min, tzinfo=zone),
-        received_at__lt=datetime.combine(report.end + timedelta(days=1), time.min, tzinfo=zone),
-    )
-    if report.survey:
-        feedback = feedback.filter(survey=report.survey)
-    for name in ("source", "language", "platform", "lifecycle_stage"):
-        if report.dimensions.get(name):
-            feedback = feedback.filter(**{name: report.dimensions[name]})
-    for name in ("plan", "region", "product"):
-        if report.dimensions.get(name):
-            feedback = feedback.filter(**{f"contact__attributes__{name}": report.dimensions[name]})
+    feedback = reports.selected_feedback(report)
     exact = {
         "segment": "segment",
         "sentiment": "sentiment_label",

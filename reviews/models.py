@@ -131,17 +131,11 @@ class Feedback(models.Model):
         return f"{self.get_kind_display()} {self.score} ({self.segment})"
 
 
-class FeedbackRollup(models.Model):
-    """Counts of feedback per day and dimension, so reports never scan raw feedback.
-
-    Rebuilt per touched day by reviews/rollups.py; one row per combination of
-    dimensions that occurred that day. The per-score counts let every metric
-    (NPS, top-2-box, means, distributions) and its interval be computed from here.
-    """
+class RollupKey(models.Model):
+    """The dimensions every rollup is counted by, so one report filter selects rows of either rollup alike."""
 
     day = models.DateField()
     kind = models.CharField(max_length=8)
-    scale_max = models.PositiveSmallIntegerField()
     survey_id = models.BigIntegerField(default=0, help_text=_("0 when the feedback has no survey."))
     source = models.CharField(max_length=10)
     language = models.CharField(max_length=10, blank=True)
@@ -150,6 +144,20 @@ class FeedbackRollup(models.Model):
     product = models.CharField(max_length=REPORTED_ATTRIBUTES["product"], blank=True)
     platform = models.CharField(max_length=50, blank=True)
     lifecycle_stage = models.CharField(max_length=12, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class FeedbackRollup(RollupKey):
+    """Counts of feedback per day and dimension, so reports never scan raw feedback.
+
+    Rebuilt per touched day by reviews/rollups.py; one row per combination of
+    dimensions that occurred that day. The per-score counts let every metric
+    (NPS, top-2-box, means, distributions) and its interval be computed from here.
+    """
+
+    scale_max = models.PositiveSmallIntegerField()
     n = models.PositiveIntegerField(default=0)
     detractors = models.PositiveIntegerField(default=0)
     passives = models.PositiveIntegerField(default=0)
@@ -185,11 +193,10 @@ class RollupState(models.Model):
         return f"{self.name}: {self.watermark}"
 
 
-class TopicRollup(models.Model):
-    """Feedback counted per day, kind, topic and segment: minefields and wow moments without raw scans."""
+class TopicRollup(RollupKey):
+    """Feedback counted per topic and segment on the same dimensions as FeedbackRollup: minefields, wow moments
+    and the topic breakdown follow every report filter without raw scans."""
 
-    day = models.DateField()
-    kind = models.CharField(max_length=8)
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="+")
     segment = models.CharField(max_length=10)
     n = models.PositiveIntegerField(default=0)

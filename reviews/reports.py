@@ -6,11 +6,11 @@ change is marked significant only when it is outside the noise of both periods.
 
 import math
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Sum
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -87,11 +87,52 @@ def parse_filter(params, *, kind: str | None = None) -> ReportFilter:
     return result
 
 
-def _rollups(report: ReportFilter):
-    rows = FeedbackRollup.objects.filter(kind=report.kind, day__gte=report.start, day__lte=report.end)
+# How each report filter reads on a raw Feedback row (the rollups carry the same names as columns).
+FEEDBACK_LOOKUPS = {
+    "source": "source",
+    "language": "language",
+    "plan": "contact__attributes__plan",
+    "region": "contact__attributes__region",
+    "product": "contact__attributes__product",
+    "platform": "platform",
+    "lifecycle_stage": "lifecycle_stage",
+}
+# Invitations know their contact, not the channel, platform or lifecycle stage of an answer not yet given.
+INVITATION_LOOKUPS = {
+    "language": "contact__language",
+    "plan": "contact__attributes__plan",
+    "region": "contact__attributes__region",
+    "product": "contact__attributes__product",
+}
+
+
+def selected_feedback(report: ReportFilter):
+    """The feedback this report's filters select: kind, local days, survey and every dimension.
+
+    Every section reading raw rows starts here; the rollups are cut by the same filters in `_in_report`,
+    and tests/reviews/test_report_filters.py checks the two agree section by section.
+    """
+    zone = timezone.get_current_timezone()
+    feedback = Feedback.objects.filter(
+        kind=report.kind,
+        received_at__gte=datetime.combine(report.start, time.min, tzinfo=zone),
+        received_at__lt=datetime.combine(report.end + timedelta(days=1), time.min, tzinfo=zone),
+    )
+    if report.survey:
+        feedback = feedback.filter(survey=report.survey)
+    return feedback.filter(**{FEEDBACK_LOOKUPS[name]: value for name, value in report.dimensions.items()})
+
+
+def _in_report(rows, report: ReportFilter):
+    """Rows of a rollup (FeedbackRollup or TopicRollup: both have the RollupKey columns) this report selects."""
+    rows = rows.filter(kind=report.kind, day__gte=report.start, day__lte=report.end)
     if report.survey:
         rows = rows.filter(survey_id=report.survey.pk)
     return rows.filter(**report.dimensions)
+
+
+def _rollups(report: ReportFilter):
+    return _in_report(FeedbackRollup.objects.all(), report)
 
 
 def _sums(rows) -> dict:
@@ -217,7 +258,7 @@ def breakdown(report: ReportFilter, dimension: str) -> list[dict]:
 def top_topics(report: ReportFilter, segment: str, *, limit: int = 5) -> list[dict]:
     """The topics most mentioned in one segment ("minefields" for detractors, "wow moments" for
     promoters), with their count per period and a few comments in the customers' own words."""
-    rows = TopicRollup.objects.filter(kind=report.kind, segment=segment, day__gte=report.start, day__lte=report.end)
+    rows = _in_report(TopicRollup.objects.all(), report).filter(segment=segment)
     totals = list(rows.values("topic_id", "topic__name", "topic__slug").annotate(n=Sum("n")).order_by("-n")[:limit])
     for topic in totals:
         by_period = (
@@ -229,13 +270,8 @@ def top_topics(report: ReportFilter, segment: str, *, limit: int = 5) -> list[di
         )
         topic["trend"] = [row["n"] for row in by_period]
         topic["examples"] = list(
-            Feedback.objects.filter(
-                kind=report.kind,
-                segment=segment,
-                topics=topic["topic_id"],
-                received_at__date__gte=report.start,
-                received_at__date__lte=report.end,
-            )
+            selected_feedback(report)
+            .filter(segment=segment, topics=topic["topic_id"])
             .exclude(comment="")
             .order_by("-received_at")
             .values("comment", "language", "score")[:3]
@@ -244,34 +280,50 @@ def top_topics(report: ReportFilter, segment: str, *, limit: int = 5) -> list[di
 
 
 def churned_last_comments(report: ReportFilter, *, limit: int = 10) -> list[dict]:
-    """What churned customers said last, one comment each: the minefields to avoid (domain.md)."""
+    """What churned customers said last in the report's selection, one comment each: the minefields to avoid."""
     seen, result = set(), []
-    rows = Feedback.objects.filter(lifecycle_stage="churned", received_at__date__lte=report.end).exclude(comment="")
-    for row in rows.order_by("-received_at").values("contact_id", "comment", "language", "score", "received_at")[:500]:
+    rows = selected_feedback(report).filter(lifecycle_stage="churned").exclude(comment="")
+    for row in rows.order_by("-received_at", "-pk").values("contact_id", "comment", "language", "score", "received_at")[
+        :500
+    ]:
         if row["contact_id"] not in seen:
             seen.add(row["contact_id"])
             result.append(row)
     return result[:limit]
 
 
-def response_rates(report: ReportFilter) -> list[dict]:
-    """Per survey: invitations sent in the period, and how many were answered (answered / delivered)."""
-    from django.db.models import Count, Q
+def response_rates(report: ReportFilter) -> list[dict] | None:
+    """Per survey of the report's kind: invitations sent in the period, and how many were answered.
 
+    Filters an invitation carries (survey, the contact's language and attributes, the email channel) cut it;
+    None when a filter is on something only an answer has (platform, lifecycle stage): no honest rate exists.
+    """
     from surveys.models import Invitation
 
+    if any(name not in INVITATION_LOOKUPS and name != "source" for name in report.dimensions):
+        return None
+    if report.dimensions.get("source", "survey") != "survey":
+        return []  # invitations are answered through the survey email channel only
+    rows = Invitation.objects.filter(
+        status="sent",
+        survey__kind=report.kind,
+        sent_at__date__gte=report.start,
+        sent_at__date__lte=report.end,
+        **{INVITATION_LOOKUPS[name]: value for name, value in report.dimensions.items() if name != "source"},
+    )
+    if report.survey:
+        rows = rows.filter(survey=report.survey)
     rows = (
-        Invitation.objects.filter(status="sent", sent_at__date__gte=report.start, sent_at__date__lte=report.end)
-        .values("survey__name")
+        rows.values("survey__name")
         .annotate(sent=Count("pk"), answered=Count("pk", filter=Q(answer__isnull=False)))
-        .order_by("-sent")
+        .order_by("-sent", "survey__name")
     )
     return [{**row, "rate": 100 * row["answered"] / row["sent"] if row["sent"] else None} for row in rows]
 
 
 def _topic_breakdown(report: ReportFilter) -> list[dict]:
     """NPS (or segment shares) per topic, from the topic rollups."""
-    rows = TopicRollup.objects.filter(kind=report.kind, day__gte=report.start, day__lte=report.end)
+    rows = _in_report(TopicRollup.objects.all(), report)
     counts: dict[str, dict] = {}
     for row in rows.values("topic__name", "segment").annotate(n=Sum("n")):
         totals = counts.setdefault(row["topic__name"], {"promoters": 0, "passives": 0, "detractors": 0})

@@ -8,7 +8,7 @@ and changed answers are counted right without tracking old values.
 from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
-from django.db.models import CharField, Count, Max, Q, Sum, Value
+from django.db.models import CharField, Count, F, Max, Q, Sum, Value
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Coalesce, Left, TruncDate
 from django.utils import timezone
@@ -27,30 +27,29 @@ def _attribute(name: str):
     return Left(text, REPORTED_ATTRIBUTES[name])
 
 
+KEY_COLUMNS = [
+    *["day", "kind", "survey_key", "source", "language"],
+    *["plan", "region", "product", "platform", "lifecycle_stage"],
+]
+
+
+def _keyed(feedback):
+    """A Feedback queryset annotated with the rollup key (reviews.models.RollupKey), shared by both rollups."""
+    return feedback.annotate(
+        day=TruncDate("received_at"),
+        survey_key=Coalesce("survey_id", Value(0)),
+        plan=_attribute("plan"),
+        region=_attribute("region"),
+        product=_attribute("product"),
+    )
+
+
 def _grouped(feedback):
     """The rollup rows of a Feedback queryset, as dicts ready for FeedbackRollup(**row)."""
     counts = {f"s{score}": Count("pk", filter=Q(score=score)) for score in range(11)}
     return (
-        feedback.annotate(
-            day=TruncDate("received_at"),
-            survey_key=Coalesce("survey_id", Value(0)),
-            plan=_attribute("plan"),
-            region=_attribute("region"),
-            product=_attribute("product"),
-        )
-        .values(
-            "day",
-            "kind",
-            "scale_max",
-            "survey_key",
-            "source",
-            "language",
-            "plan",
-            "region",
-            "product",
-            "platform",
-            "lifecycle_stage",
-        )
+        _keyed(feedback)
+        .values(*KEY_COLUMNS, "scale_max")
         .annotate(
             n=Count("pk"),
             detractors=Count("pk", filter=Q(segment=Segment.DETRACTOR)),
@@ -59,6 +58,18 @@ def _grouped(feedback):
             score_sum=Sum("score"),
             **counts,
         )
+        .order_by()
+    )
+
+
+def _grouped_by_topic(feedback):
+    """The topic rollup rows of a Feedback queryset: one per key, topic and segment."""
+    return (
+        _keyed(feedback)
+        .annotate(topic_key=F("topics"))
+        .filter(topic_key__isnull=False)
+        .values(*KEY_COLUMNS, "topic_key", "segment")
+        .annotate(n=Count("pk"))
         .order_by()
     )
 
@@ -80,22 +91,11 @@ def rebuild_days(*, days: list[date]) -> int:
         row["survey_id"] = row.pop("survey_key")
         rows.append(FeedbackRollup(**row))
     FeedbackRollup.objects.bulk_create(rows, batch_size=2000)
-    topic_rows = (
-        Feedback.topics.through.objects.filter(feedback__in=in_range)  # type: ignore[misc]  # stubs miss "day" below
-        .annotate(day=TruncDate("feedback__received_at"))
-        .values("day", "feedback__kind", "topic_id", "feedback__segment")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    TopicRollup.objects.bulk_create(
-        [
-            TopicRollup(
-                day=r["day"], kind=r["feedback__kind"], topic_id=r["topic_id"], segment=r["feedback__segment"], n=r["n"]
-            )
-            for r in topic_rows
-        ],
-        batch_size=2000,
-    )
+    topic_rows = []
+    for row in _grouped_by_topic(in_range):
+        row["survey_id"], row["topic_id"] = row.pop("survey_key"), row.pop("topic_key")
+        topic_rows.append(TopicRollup(**row))
+    TopicRollup.objects.bulk_create(topic_rows, batch_size=2000)
     return len(rows)
 
 
