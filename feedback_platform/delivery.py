@@ -322,6 +322,23 @@ def publish(model: type[Delivery], ids: Iterable[int]) -> None:
     transaction.on_commit(publish_after_commit)
 
 
+def cancel(model: type[Delivery], ids: Iterable[int], *, reason: str) -> list[int]:
+    """Stop rows that have not left yet (queued or awaiting retry), keeping them withheld with the reason: the
+    ids cancelled. A row already in flight or sent is not touched, so the caller knows it is on its way. The
+    conditional UPDATE is the decision: a worker claiming the same row at this moment takes it or finds it
+    withheld, never both."""
+    ids = list(ids)
+    waiting = model._default_manager.filter(
+        pk__in=ids, status__in=[DeliveryStatus.QUEUED, DeliveryStatus.AWAITING_RETRY]
+    )
+    with transaction.atomic():
+        cancelled = list(waiting.select_for_update().order_by("pk").values_list("pk", flat=True))
+        model._default_manager.filter(pk__in=cancelled).update(
+            status=DeliveryStatus.WITHHELD, last_error=reason[:2000], next_attempt_at=None
+        )
+    return cancelled
+
+
 def relay(*, limit: int = 20_000) -> int:
     """Publish every row that is due and not on its way (see `relayable`); returns how many."""
     now = timezone.now()

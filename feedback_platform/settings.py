@@ -308,7 +308,6 @@ FOLLOWUP_HIGH_VALUE = env.float("FOLLOWUP_HIGH_VALUE", default=1000.0)  # lifeti
 FOLLOWUP_ESCALATION_PRIORITY_BOOST = env.int("FOLLOWUP_ESCALATION_PRIORITY_BOOST", default=20)
 # Review invitations go to promoters only, unless every customer is to be asked (review sites' rules).
 FOLLOWUP_INVITE_EVERYONE_TO_REVIEW = env.bool("FOLLOWUP_INVITE_EVERYONE_TO_REVIEW", default=False)
-FOLLOWUP_REVIEW_URL = env.str("FOLLOWUP_REVIEW_URL", default="https://www.example.com/reviews/northwind")
 OUTBOX_RELAY_AFTER_SECONDS = env.int("OUTBOX_RELAY_AFTER_SECONDS", default=60)
 # A delivery in flight longer than this is taken to be lost with its worker and sent again (feedback_platform/
 # delivery.py); well above a batch's sending time (200 messages, EMAIL_TIMEOUT each at worst).

@@ -112,13 +112,27 @@ class TemplateNeedsAnAgent(Exception):
 
 def render_template_email(key: str, *, language: str, values: dict, sign_off: str = "") -> RenderedEmail:
     """An automatic email from a template, signed with `sign_off`; TemplateNeedsAnAgent if it holds a prompt."""
-    template = find_template(key, language)
-    if unwritten_parts(f"{template.subject}\n{template.body}"):  # the template's own text, not the customer's name
-        raise TemplateNeedsAnAgent(key)
+    return render_follow_up([key], language=language, values=values, sign_off=sign_off)
+
+
+def render_follow_up(keys: list[str], *, language: str, values: dict, sign_off: str = "") -> RenderedEmail:
+    """One automatic email from one or more templates (a promoter's thanks, then the review invitation's
+    paragraph): the first one's subject, their bodies in order, one sign-off. MissingTemplate when none exists;
+    TemplateNeedsAnAgent when one holds a prompt."""
+    templates = []
+    for key in keys:
+        try:
+            templates.append(find_template(key, language))
+        except MissingTemplate:
+            continue
+    if not templates:
+        raise MissingTemplate(", ".join(keys))
+    for template in templates:
+        if unwritten_parts(f"{template.subject}\n{template.body}"):  # the template's text, not the customer's name
+            raise TemplateNeedsAnAgent(template.key)
+    body = "\n\n".join(fill(template.body, values).strip() for template in templates)
     return render_text_email(
-        subject=fill(template.subject, values),
-        body=signed(fill(template.body, values), sign_off),
-        language=template.language,
+        subject=fill(templates[0].subject, values), body=signed(body, sign_off), language=templates[0].language
     )
 
 

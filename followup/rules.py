@@ -6,27 +6,14 @@ agent can see which rule sent an email or opened a case. Defaults (migration
 promoter a thank-you with a review invitation, a suspicious review silence.
 """
 
-from datetime import timedelta
-
-from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from feedback_platform.models import display_name_of
 from reviews.models import Feedback
 from surveys.segments import current_thresholds, segment_for
 
-from . import cases, outbox
-from .emails import (
-    MissingTemplate,
-    TemplateNeedsAnAgent,
-    from_address,
-    render_template_email,
-    reply_address,
-    team_sign_off,
-    unwritten_parts,
-)
+from . import cases, follow_up
+from .emails import unwritten_parts
 from .models import EmailTemplate, Rule, RuleFiring, Suspicion
 from .models.rules import ATTRIBUTE_OPERATORS
 from .notifications import notify_team
@@ -149,9 +136,12 @@ def _segment_reachable(rule: Rule) -> bool:
 
 @transaction.atomic
 def act_on_feedback(*, feedback: Feedback) -> list[RuleFiring]:
-    """Apply the active rules to a classified feedback; running it again fires nothing twice."""
+    """Apply the active rules to a classified feedback; running it again fires nothing twice.
+
+    Cases and notifications run once per rule; the customer's email is one per answer, composed from every
+    rule that matches now (follow_up.py), so a changed score replaces a follow-up still waiting."""
     labels = _labels(feedback)
-    firings, silent = [], False
+    firings, matched, silent = [], [], False
     for rule in Rule.objects.filter(is_active=True).select_related("case_team", "notify_team"):
         reasons = match(rule, feedback, labels)
         if reasons is None:
@@ -162,8 +152,11 @@ def act_on_feedback(*, feedback: Feedback) -> list[RuleFiring]:
             firing.actions = _run_actions(rule, feedback, silent=silent)
             firing.save(update_fields=["actions"])
         firings.append(firing)
+        matched.append((rule, firing, created))
         if rule.stop_processing:
             break
+    if not silent:
+        _record_follow_up(feedback, matched)
     return firings
 
 
@@ -177,47 +170,21 @@ def _run_actions(rule: Rule, feedback: Feedback, *, silent: bool) -> list[str]:
         done.append(f"opened case {case.pk}" if created else f"case {case.pk} already open")
     if rule.notify_team:
         done.append(notify_team(team=rule.notify_team, feedback=feedback, case=case, rule=rule))
-    if silent:
-        if rule.email_template or rule.invite_review:
-            done.append("no automatic reply (an earlier rule forbids it)")
-        return done
-    if rule.email_template:
-        done.append(_email_customer(rule.email_template, feedback, case, delay=rule.email_delay_minutes))
-    invite = rule.invite_review or (settings.FOLLOWUP_INVITE_EVERYONE_TO_REVIEW and rule.email_template)
-    if invite and feedback.source != "import":
-        done.append(_email_customer("review_invitation", feedback, case, delay=rule.email_delay_minutes))
+    if silent and (rule.email_template or rule.invite_review):
+        done.append("no automatic reply (an earlier rule forbids it)")
     return done
 
 
-def _email_customer(key: str, feedback: Feedback, case, *, delay: int) -> str:
-    contact = feedback.contact
-    if contact is None or not contact.email:
-        return f"{key}: no email address"
-    language = contact.language or (feedback.survey.default_language if feedback.survey else "en")
-    values = {
-        "name": contact.name,
-        "score": feedback.score,
-        "survey": feedback.survey.name if feedback.survey else "",
-        "case_number": case.pk if case else "",
-        "agent_name": display_name_of(case.owner) if case else "",
-        "review_url": settings.FOLLOWUP_REVIEW_URL,
-    }
-    team = case.team if case else None
-    try:
-        email = render_template_email(key, language=language, values=values, sign_off=team_sign_off(team, language))
-    except MissingTemplate:
-        return f"{key}: no template"
-    except TemplateNeedsAnAgent:
-        return f"{key}: not sent, the template has parts an agent must write"
-    queued = outbox.queue_email(
-        key=f"{key}:{feedback.pk}",
-        to=contact.email,
-        email=email,
-        language=language,
-        case=case,
-        feedback=feedback,
-        reply_to=reply_address(case) if case else "",
-        from_email=from_address(team),
-        send_after=timezone.now() + timedelta(minutes=delay),
-    )
-    return f"queued {key} email {queued.pk}"
+def _record_follow_up(feedback: Feedback, matched: list[tuple[Rule, RuleFiring, bool]]) -> None:
+    """Send (or replace) the answer's one follow-up and note what happened on the rule that asked for it."""
+    asking = [(rule, firing, created) for rule, firing, created in matched if follow_up.wants_email(rule)]
+    if not asking:
+        return
+    outcome = follow_up.send_follow_up(feedback=feedback, rules=[rule for rule, _firing, _created in asking])
+    if outcome is None:  # nothing changed since the last run
+        return
+    firing = next((firing for _rule, firing, created in asking if created), asking[0][1])
+    new = [note for note in outcome if note not in firing.actions]  # a re-run (the comment) repeats no note
+    if new:
+        firing.actions = [*firing.actions, *new]
+        firing.save(update_fields=["actions"])

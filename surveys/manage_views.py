@@ -17,13 +17,20 @@ from feedback_platform.previews import store_preview
 from .editing import logo_type, save_survey
 from .emails import render_invitation
 from .models import Contact, Invitation, Send, Survey
+from .models.surveys import validate_review_site
 from .sending import send_stats, survey_stats
 
 LOGO_MAX_BYTES = 100 * 1024
 
 
 class SurveyForm(forms.ModelForm):
-    review_url = forms.URLField(required=False, assume_scheme="https", label=gettext_lazy("Review site for promoters"))
+    review_url = forms.URLField(
+        required=False,
+        assume_scheme="https",
+        validators=[validate_review_site],
+        label=gettext_lazy("Review site for promoters"),
+        help_text=Survey._meta.get_field("review_url").help_text,
+    )
     logo_upload = forms.FileField(
         required=False, label=gettext_lazy("Logo"), help_text=gettext_lazy("PNG, JPEG, GIF or WebP, up to 100 KB.")
     )

@@ -11,6 +11,7 @@ from feedback_platform.previews import store_preview
 
 from .. import configuration
 from ..emails import fill, render_text_email
+from ..follow_up import surveys_without_review_site
 from ..forms import EmailTemplateForm, PriorityWeightFormSet, RuleForm
 from ..models import EmailTemplate, PriorityWeight, Rule
 from ..models.rules import PLACEHOLDERS
@@ -21,7 +22,7 @@ SAMPLE_VALUES = {
     "survey": "Northwind relationship NPS",
     "case_number": 1042,
     "agent_name": "Grace",
-    "review_url": "https://www.example.com/reviews/northwind",
+    "review_url": "https://www.trustpilot.com/review/northwind-care",  # a sample: each survey names its own site
 }
 
 
@@ -41,7 +42,9 @@ def edit_rule(request, pk=None):
         messages.success(request, _("Rule saved."))
         return redirect("followup:rules")
     status = 400 if request.method == "POST" else 200
-    return render(request, "followup/settings_rule_form.html", {"form": form, "rule": rule}, status=status)
+    # A bound form's instance holds what was posted (ModelForm's clean sets it): the warning follows the form.
+    context = {"form": form, "rule": rule, "no_review_site": surveys_without_review_site(form.instance)}
+    return render(request, "followup/settings_rule_form.html", context, status=status)
 
 
 @login_required

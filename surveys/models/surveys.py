@@ -1,6 +1,7 @@
 """Surveys: their kinds, scales and segment thresholds, their texts, and their logos."""
 
 import re
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -95,6 +96,26 @@ def validate_origins(value: str) -> None:
             raise ValidationError(_("%(origin)s is not an origin like https://app.example.com.") % {"origin": line})
 
 
+#: Host names that are examples or placeholders, never a real review site (RFC 2606, RFC 6761).
+PLACEHOLDER_HOSTS = ("example.com", "example.net", "example.org", "localhost")
+PLACEHOLDER_SUFFIXES = (".example", ".test", ".invalid", ".localhost", ".local")
+
+
+def validate_review_site(url: str) -> None:
+    """A review site customers can open: https, and not an example or placeholder address."""
+    if not url:
+        return
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if parts.scheme != "https":
+        raise ValidationError(_("Use the review site's https:// address."))
+    bare = host.removeprefix("www.")
+    if not host or bare in PLACEHOLDER_HOSTS or host.endswith(PLACEHOLDER_SUFFIXES) or "." not in host:
+        raise ValidationError(
+            _("%(host)s is an example address, not a review site: use your page on the review site.") % {"host": host}
+        )
+
+
 class SurveyStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     ACTIVE = "active", _("Active")
@@ -122,7 +143,11 @@ class Survey(models.Model):
     thanks_detractor = models.CharField(max_length=500, blank=True)
     thanks_passive = models.CharField(max_length=500, blank=True)
     thanks_promoter = models.CharField(max_length=500, blank=True)
-    review_url = models.URLField(blank=True, help_text=_("Promoters' thank-you may invite them to review you here."))
+    review_url = models.URLField(
+        blank=True,
+        validators=[validate_review_site],
+        help_text=_("Promoters are invited to review you here (https). Empty: no review invitation is sent."),
+    )
     brand_color = models.CharField(
         max_length=7,
         default="#212529",

@@ -40,16 +40,24 @@ def test_a_detractor_answer_opens_a_case_and_queues_one_apology(client, django_c
 
 
 @pytest.mark.django_db
-def test_a_promoter_answer_gets_thanks_and_a_review_invitation_but_no_case(client, django_capture_on_commit_callbacks):
+def test_a_promoter_answer_gets_one_email_thanks_and_review_invitation_together_but_no_case(
+    client, django_capture_on_commit_callbacks
+):
+    survey = SurveyFactory(review_url="https://www.trustpilot.com/review/northwind-care")
     with django_capture_on_commit_callbacks(execute=True):
-        services.invite_contact(survey=SurveyFactory(), contact=ContactFactory())
+        services.invite_contact(survey=survey, contact=ContactFactory())
     link = answer_link(mail.outbox[0].alternatives[0][0], 10)
     client.post(link.split("?")[0], {"score": 10})
     feedback = Feedback.objects.get()
     assert feedback.segment == "promoter"
     assert not Case.objects.exists()
-    keys = set(OutboxEmail.objects.values_list("idempotency_key", flat=True))
-    assert keys == {f"promoter_thanks:{feedback.pk}", f"review_invitation:{feedback.pk}"}
+    (follow_up,) = OutboxEmail.objects.all()
+    assert follow_up.idempotency_key == f"promoter_thanks:{feedback.pk}"
+    assert "Thank you for your kind words" in follow_up.body_text
+    assert "share your experience with other customers here: https://www.trustpilot.com/review/northwind-care" in (
+        follow_up.body_text
+    )
+    assert follow_up.body_text.endswith("\n\nThe Northwind Care team")
 
 
 def test_the_loop_runs_end_to_end_on_a_real_worker_and_smtp(celery_worker, smtp_sink, client, agent, manager):
