@@ -54,7 +54,9 @@ class Actor:
         """The token's user when a DRF request came with an API token, else the session user."""
         from rest_framework.authtoken.models import Token
 
-        if isinstance(getattr(request, "auth", None), Token):
+        from .models import ApiToken
+
+        if isinstance(getattr(request, "auth", None), (Token, ApiToken)):
             return cls.for_token(request.user)
         return cls.for_user(request.user)
 

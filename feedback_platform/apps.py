@@ -6,3 +6,6 @@ class FeedbackPlatformConfig(AppConfig):
 
     name = "feedback_platform"
     verbose_name = "Feedback platform"
+
+    def ready(self):
+        from . import api_tokens  # noqa: F401  connects: a password change revokes the user's API tokens

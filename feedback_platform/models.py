@@ -141,3 +141,36 @@ def value_text(value) -> str:
     if isinstance(value, str):
         return value
     return json.dumps(value, ensure_ascii=False, cls=DjangoJSONEncoder)
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def usable(self, now=None):
+        """Not expired: no expiry, or one still ahead (the twin of ApiToken.is_expired)."""
+        now = now or timezone.now()
+        return self.filter(models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now))
+
+
+class ApiToken(models.Model):
+    """A named API key of a staff user: many per user, each revocable, optionally expiring.
+
+    Only the SHA-256 of the key is kept (the key is shown once, when made); `prefix` lets its owner
+    recognise it in the list. A password change deletes them all (feedback_platform/api_tokens.py)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    digest = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    def is_expired(self, now=None) -> bool:
+        return self.expires_at is not None and self.expires_at <= (now or timezone.now())

@@ -53,6 +53,9 @@ INSTALLED_APPS = [
     "anymail",
     "csp",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "feedback_platform",
     "surveys",
     "reviews",
@@ -68,6 +71,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): gave a second factor this session
+    "feedback_platform.security.TwoFactorMiddleware",  # asks for it (feedback_platform/two_factor.py)
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -129,6 +134,9 @@ AXES_CLIENT_IP_CALLABLE = "feedback_platform.clientip.client_address"
 AXES_LOCKOUT_CALLABLE = "feedback_platform.security.locked_out"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+OTP_TOTP_ISSUER = "Northwind Care"  # the name authenticator apps show beside the code
+# Roles that must log in with a second factor (feedback_platform/two_factor.py); others may choose to.
+TWO_FACTOR_REQUIRED_ROLES = ["Admin"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -200,7 +208,7 @@ CONTENT_SECURITY_POLICY = {
 # The REST API: token or session auth, 400s with field errors.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "feedback_platform.api_tokens.ApiTokenAuthentication",  # named, expiring tokens (and DRF's from before)
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -7,7 +7,7 @@ from rest_framework.routers import DefaultRouter
 from followup.api import CaseViewSet, LoopMetricsApi
 from surveys.api import ContactImportApi, ContactViewSet, InvitationApi, SurveyViewSet
 
-from . import activity_views, previews, profile_views, views
+from . import activity_views, previews, profile_views, security, views
 
 router = DefaultRouter()
 router.register("surveys", SurveyViewSet, basename="survey")
@@ -22,6 +22,13 @@ urlpatterns = [
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("accounts/profile/", profile_views.profile, name="profile"),
+    path("accounts/security/", security.security, name="security"),
+    path("accounts/security/tokens/<int:pk>/revoke/", security.revoke_token, name="revoke_token"),
+    path("accounts/security/tokens/legacy/revoke/", security.revoke_legacy_token, name="revoke_legacy_token"),
+    path("accounts/security/codes/", security.regenerate_codes, name="regenerate_codes"),
+    path("accounts/security/two-factor/remove/", security.remove_two_factor, name="remove_two_factor"),
+    path("accounts/two-factor/setup/", security.two_factor_setup, name="two_factor_setup"),
+    path("accounts/two-factor/verify/", security.two_factor_verify, name="two_factor_verify"),
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("csp-report/", views.csp_report, name="csp_report"),
     path("previews/<str:key>/", previews.preview_document, name="preview_document"),

@@ -68,6 +68,8 @@ def _clean_slate(settings, tmp_path):
     cache.clear()
     forget_displayed_thresholds()  # the answer page's per-process copy; a rolled-back test leaves no signal
     settings.EMAIL_FILE_PATH = str(tmp_path / "mail")
+    # Admin personas log in with force_login and no authenticator: tests/test_two_factor.py requires it back.
+    settings.TWO_FACTOR_REQUIRED_ROLES = []
     if settings.REDIS_URL:
         celery_app.control.purge()
     else:

@@ -12,9 +12,11 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from feedback_platform import demo_data, roles
 from feedback_platform.models import Profile
+from feedback_platform.two_factor import AUTHENTICATOR
 from followup.cases import open_case
 from followup.models import Team
 from reviews.ingest import ingest_answer
@@ -52,6 +54,10 @@ DEMO_PROFILES = {
         {"en": "Customer Care, Northwind", "zh-hans": "Northwind 客户关怀团队", "ja": "Northwind カスタマーケア"},
     ),
 }
+# Admins log in with a second factor: the demo admin's authenticator has this known key (RFC 6238's test
+# key), so anyone can add it to an app, or ask `manage.py demo_totp_code` for the current code.
+DEMO_ADMIN_TOTP_KEY = "3132333435363738393031323334353637383930"
+DEMO_ADMIN_TOTP_BASE32 = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
 SURVEYS = [
     {
         "name": "Northwind relationship NPS",
@@ -96,6 +102,10 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Open http://127.0.0.1:8000/ and log in as:"))
         for username, password, role in DEMO_USERS:
             self.stdout.write(f"  {role:<8} {username} / {password}")
+        self.stdout.write(
+            "  The admin is then asked for a code: add the key "
+            f"{DEMO_ADMIN_TOTP_BASE32} to an authenticator app, or run .venv/bin/python manage.py demo_totp_code"
+        )
 
     def _users(self):
         User = get_user_model()
@@ -112,6 +122,8 @@ class Command(BaseCommand):
             if not profile.display_name:  # a name the user set themselves is kept
                 profile.display_name, profile.signatures = display_name, signatures
                 profile.save(update_fields=["display_name", "signatures"])
+            if role == roles.ADMIN and not TOTPDevice.objects.filter(user=user).exists():
+                TOTPDevice.objects.create(user=user, name=AUTHENTICATOR, key=DEMO_ADMIN_TOTP_KEY, confirmed=True)
             if role == roles.AGENT:
                 team.members.add(user)
 
