@@ -110,7 +110,12 @@ class SeesAllCases(permissions.BasePermission):
 
 
 class LoopMetricsApi(APIView):
-    """How well the loop closes: `GET /api/v1/metrics/loop/?from=…&to=…&by=team|agent|topic|root_cause|compensation`."""
+    """How well the loop closes: `GET /api/v1/metrics/loop/?from=…&to=…&by=team|agent|topic|root_cause|compensation`.
+
+    The figures of followup.kpis.loop_figures, as on the page and in the digest. `first_response` and `resolution`
+    give Kaplan–Meier `median_minutes` and `p90_minutes` (null when so many cases still wait that the figure is not
+    known yet), `done` (answered / resolved), `waiting`, `oldest_waiting_minutes` and `longest_minutes`.
+    """
 
     permission_classes = [permissions.IsAuthenticated, SeesAllCases]
 

@@ -3,8 +3,10 @@
 import re
 
 from django import template
+from django.utils import formats
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 register = template.Library()
 
@@ -59,3 +61,41 @@ def score_trend(answers, width=160, height=32):
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key)
+
+
+@register.filter
+def duration(minutes):
+    """A length of time in the unit that reads best: "< 1 min", "12 min", "3.5 h", "4.6 d"."""
+    if minutes is None:
+        return "—"
+    if minutes < 1:
+        return _("under 1 min")
+    if minutes < 60:
+        return _("%(n)s min") % {"n": round(minutes)}
+    if minutes < 48 * 60:
+        return _("%(n)s h") % {"n": formats.number_format(round(minutes / 60, 1), 1)}
+    return _("%(n)s d") % {"n": formats.number_format(round(minutes / 1440, 1), 1)}
+
+
+@register.filter
+def estimate(measure: dict, key: str):
+    """A Kaplan–Meier figure of kpis.time_to_event(): its duration, or "over <longest wait>" when so many
+    cases still wait that the figure is not known yet (never a flattering number from the answered few)."""
+    if measure[key] is not None:
+        return duration(measure[key])
+    if measure["longest_minutes"] is None:
+        return "—"
+    return _("over %(duration)s") % {"duration": duration(measure["longest_minutes"])}
+
+
+@register.simple_tag
+def time_to_event_line(measure: dict, event: str):
+    """The one sentence the page and the digest give beside a median: p90, how many got there, how many wait."""
+    done = {"response": _("%(n)s answered"), "resolution": _("%(n)s resolved")}[event] % {"n": measure["done"]}
+    parts = [_("median %(duration)s") % {"duration": estimate(measure, "median_minutes")}]
+    parts.append(_("p90 %(duration)s") % {"duration": estimate(measure, "p90_minutes")})
+    parts.append(done)
+    parts.append(_("%(n)s still waiting") % {"n": measure["waiting"]})
+    if measure["waiting"]:
+        parts.append(_("oldest waiting %(duration)s") % {"duration": duration(measure["oldest_waiting_minutes"])})
+    return " · ".join(parts)

@@ -14,13 +14,37 @@ COLUMNS = [
     "label",
     "cases",
     "overdue",
-    "median_first_response_minutes",
-    "p90_first_response_minutes",
+    "first_response_median_minutes",
+    "first_response_p90_minutes",
+    "first_response_answered",
+    "first_response_waiting",
+    "first_response_oldest_waiting_minutes",
     "within_sla",
     "loops_closed",
-    "median_resolution_hours",
+    "resolution_median_minutes",
+    "resolution_resolved",
+    "resolution_open",
+    "resolution_oldest_open_minutes",
     "recovery_answers",
 ]
+
+
+def _export_row(label: str, figures: dict) -> dict:
+    """One flat row of the export; an empty median or p90 means not reached yet (too many still waiting)."""
+    response, resolution = figures["first_response"], figures["resolution"]
+    return {
+        **figures,
+        "label": label,
+        "first_response_median_minutes": response["median_minutes"],
+        "first_response_p90_minutes": response["p90_minutes"],
+        "first_response_answered": response["done"],
+        "first_response_waiting": response["waiting"],
+        "first_response_oldest_waiting_minutes": response["oldest_waiting_minutes"],
+        "resolution_median_minutes": resolution["median_minutes"],
+        "resolution_resolved": resolution["done"],
+        "resolution_open": resolution["waiting"],
+        "resolution_oldest_open_minutes": resolution["oldest_waiting_minutes"],
+    }
 
 
 def parse_period(params) -> tuple[date, date, dict]:
@@ -56,7 +80,8 @@ def loop(request):
         file_format = request.GET.get("format", "csv")
         if file_format not in ("csv", "xlsx"):
             raise Http404("unknown format")
-        rows = [{"label": _("All cases"), **report["overall"]}, *report["groups"]]
+        rows = [_export_row(_("All cases"), report["overall"])]
+        rows += [_export_row(group["label"], group) for group in report["groups"]]
         return export(rows, COLUMNS, name=f"loop-{by}-{start}-{end}", file_format=file_format)
     context = {"report": report, "start": start, "end": end, "by": by, "groupings": list(GROUPINGS)}
     return render(request, "followup/loop_report.html", context)

@@ -47,7 +47,10 @@ def test_loop_figures_from_hand_made_cases(agent):
     )
     figures = loop_figures(Case.objects.filter(pk__in=[c.pk for c in (fast, also_fast, on_the_dot, slow, untouched)]))
     assert figures["cases"] == 5
-    assert figures["median_first_response_minutes"] == 20.0  # 10, 10, 30 and 120 minutes
+    # 10, 10, 30 and 120 minutes, and the untouched case waiting since just now (censored at ~0): of the 4 still
+    # at risk at 10 minutes, 2 were answered, so the Kaplan–Meier curve reaches one half there.
+    assert figures["first_response"]["median_minutes"] == pytest.approx(10.0)
+    assert figures["first_response"]["done"] == 4 and figures["first_response"]["waiting"] == 1
     # 3 of 5 in time: a late answer, an early one or no answer counted the other way gives 40% or 80%.
     assert figures["within_sla"] == 60.0
     assert figures["loops_closed"] == 20.0
@@ -77,3 +80,71 @@ def test_the_loop_api_gives_kpis_and_names_a_bad_parameter(client, manager, agen
     assert bad.status_code == 400 and set(bad.json()) == {"to", "by"}
     client.force_login(agent)
     assert client.get("/api/v1/metrics/loop/").status_code == 403
+
+
+def _aged_cases(answered_after_minutes: list[float], waiting_hours: list[float]) -> list[Case]:
+    now, made = timezone.now(), []
+    for minutes in answered_after_minutes:
+        case = detractor_case()
+        opened = now - timedelta(hours=1)
+        Case.objects.filter(pk=case.pk).update(
+            opened_at=opened, first_responded_at=opened + timedelta(minutes=minutes), first_response_due=now
+        )
+        made.append(case)
+    for hours in waiting_hours:
+        case = detractor_case()
+        Case.objects.filter(pk=case.pk).update(
+            opened_at=now - timedelta(hours=hours), first_response_due=now - timedelta(hours=hours - 4)
+        )
+        made.append(case)
+    return made
+
+
+def test_cases_still_waiting_count_in_the_time_to_first_response():
+    made = _aged_cases([1], [20, 30, 40, 50, 70, 80, 95, 110])  # 1 answered in a minute, 8 never answered
+    figures = loop_figures(Case.objects.filter(pk__in=[c.pk for c in made]))["first_response"]
+    assert figures["median_minutes"] is None and figures["p90_minutes"] is None  # not reached: most still wait
+    assert figures["done"] == 1 and figures["waiting"] == 8
+    assert figures["oldest_waiting_minutes"] == pytest.approx(110 * 60, abs=1)
+
+
+def test_kaplan_meier_matches_the_plain_median_with_nobody_waiting_and_drops_only_at_events():
+    from followup.kpis import kaplan_meier_quantile
+
+    assert kaplan_meier_quantile([(m, True) for m in (5, 10, 30, 60)], 0.5) == 10
+    # S(5) = 4/5; the case waiting 7 minutes leaves 3 at risk: S(10) = 4/5 · 2/3 ≈ 0.53, S(30) ≈ 0.27. The median
+    # is 30 minutes, where the answered cases alone (5, 10, 30, 60) would say 20.
+    assert kaplan_meier_quantile([(5, True), (7, False), (10, True), (30, True), (60, True)], 0.5) == 30
+    assert kaplan_meier_quantile([(1, True), (100, False), (200, False)], 0.5) is None
+    assert kaplan_meier_quantile([], 0.5) is None
+
+
+def test_the_page_the_digest_and_the_api_never_show_the_flattering_median_alone(client, manager, settings):
+    settings.LANGUAGE_CODE = "en"
+    _aged_cases([1], [20, 30, 40, 50, 70, 80, 95, 110])
+    client.force_login(manager)
+    page = client.get("/reports/loop/").content.decode()
+    assert "over 4.6 d" in page and "1 answered · 8 still waiting · oldest waiting 4.6 d" in page
+    assert ">1 min<" not in page
+    body = client.get("/api/v1/metrics/loop/").json()["overall"]["first_response"]
+    assert body["median_minutes"] is None and body["done"] == 1 and body["waiting"] == 8
+    from feedback_platform.emails import render_email
+    from followup.digest import week_figures
+
+    figures = {**week_figures(timezone.localdate()), "loop": loop_figures(Case.objects.all()), "manager": manager}
+    email = render_email("weekly_digest", figures, language="en")
+    for body in (email.text, email.html):
+        assert "median over 4.6 d · p90 over 4.6 d · 1 answered · 8 still waiting · oldest waiting 4.6 d" in body
+
+
+@pytest.mark.parametrize(
+    ("minutes", "shown"),
+    [(None, "—"), (0.4, "under 1 min"), (1, "1 min"), (59.4, "59 min"), (61, "1.0 h"), (3000, "2.1 d")],
+)
+def test_every_duration_has_its_unit_and_a_sensible_precision(minutes, shown):
+    from django.utils import translation
+
+    from followup.templatetags.casework import duration
+
+    with translation.override("en"):
+        assert duration(minutes) == shown
