@@ -7,9 +7,16 @@ class FollowupConfig(AppConfig):
     name = "followup"
 
     def ready(self):
+        from feedback_platform import visibility
+        from reviews.models import Feedback
         from reviews.signals import segments_reclassified
+        from surveys.models import Contact
 
         from . import receivers  # noqa: F401  (connects the reviews signal)
+        from .visibility import visible_contacts, visible_feedback
+
+        visibility.register(Contact, visible_contacts)
+        visibility.register(Feedback, visible_feedback)
 
         segments_reclassified.connect(follow_reclassified_segments, dispatch_uid="followup.follow_segments")
 

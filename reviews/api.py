@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from feedback_platform.roles import VIEW_REPORTS
+from feedback_platform.visibility import visible_to
 from surveys.models import SurveyKind
 
 from . import batch, reports, rollups
@@ -168,7 +169,8 @@ class FeedbackApi(generics.ListAPIView):
     filterset_class = FeedbackFilter
 
     def get_queryset(self):
-        return Feedback.objects.prefetch_related("topics").order_by("-received_at", "-pk")
+        feedback = visible_to(self.request.user, Feedback.objects.all())  # an agent: their teams' customers
+        return feedback.prefetch_related("topics").order_by("-received_at", "-pk")
 
     @extend_schema(request=FeedbackItemSerializer(many=True), responses=OpenApiTypes.OBJECT)
     def post(self, request):

@@ -7,6 +7,8 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
 
+from feedback_platform.visibility import visible_to
+
 from . import reports
 from .exports import export
 from .models import ChurnIntent, LifecycleStage, Segment, Source, Topic
@@ -31,8 +33,8 @@ EXPORT_COLUMNS = [
 ]
 
 
-def _filtered(report: reports.ReportFilter, params):
-    feedback = reports.selected_feedback(report)
+def _filtered(user, report: reports.ReportFilter, params):
+    feedback = visible_to(user, reports.selected_feedback(report))  # an agent: their teams' customers
     exact = {
         "segment": "segment",
         "sentiment": "sentiment_label",
@@ -57,7 +59,7 @@ def explorer(request):
         report = reports.parse_filter(request.GET)
     except ValidationError as error:
         return render(request, "reviews/explorer.html", {"errors": error.message_dict}, status=400)
-    feedback = _filtered(report, request.GET)
+    feedback = _filtered(request.user, report, request.GET)
     file_format = request.GET.get("export")
     if file_format:
         if file_format not in ("csv", "xlsx"):

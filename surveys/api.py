@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from feedback_platform.activity import Actor
 from feedback_platform.textfiles import CONTACT_FILES, UnreadableFile
+from feedback_platform.visibility import visible_to
 
 from . import editing, services
 from .contact_rows import attribute_problems, check_contact_row, customer_since
@@ -212,10 +213,11 @@ class ContactViewSet(viewsets.ModelViewSet):
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
+        contacts = visible_to(self.request.user, Contact.objects.all())  # an agent: their teams' customers
         if self.action != "list":
-            return self.queryset
+            return contacts
         archived = self.request.query_params.get("archived", "").lower() in ("1", "true", "yes")
-        return self.queryset.filter(archived_at__isnull=not archived)
+        return contacts.filter(archived_at__isnull=not archived)
 
     @extend_schema(request=None, responses=ContactSerializer)
     @decorators.action(detail=True, methods=["post"])

@@ -54,7 +54,7 @@ class CaseQuerySet(models.QuerySet):
 
     def visible_to(self, user):
         """Managers and admins see every case; an agent sees their teams' cases."""
-        if user.has_perm("followup.view_all_cases"):
+        if sees_every_case(user):
             return self
         if not user.has_perm("followup.view_case"):
             return self.none()
@@ -73,6 +73,11 @@ class CaseQuerySet(models.QuerySet):
         re-classification (reviews.thresholds.reclassify) changed many feedback segments at once."""
         segment = Feedback.objects.filter(pk=models.OuterRef("feedback_id")).values("segment")[:1]
         return self.update(segment=models.Subquery(segment))
+
+
+def sees_every_case(user) -> bool:
+    """Managers and admins: every team's cases, and so every customer and feedback (followup.visibility)."""
+    return user.has_perm("followup.view_all_cases")
 
 
 def overdue_condition(now: datetime) -> models.Q:

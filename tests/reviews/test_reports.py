@@ -271,7 +271,7 @@ def test_breakdowns_by_topic_and_lifecycle_cohort():
     assert new_only["n"] == 1 and new_only["score"] == -100
 
 
-def test_the_explorer_filters_highlights_and_exports(client, agent):
+def test_the_explorer_filters_highlights_and_exports(client, manager):
     from reviews.ingest import ingest_answer
     from surveys.models import Answer
     from tests.surveys.helpers import sent_invitation
@@ -282,7 +282,7 @@ def test_the_explorer_filters_highlights_and_exports(client, agent):
             invitation=invitation, survey=invitation.survey, contact=invitation.contact, score=score, comment=comment
         )
         ingest_answer(answer=made, announce=False)
-    client.force_login(agent)
+    client.force_login(manager)  # an agent sees only their teams' customers (tests/followup/test_visibility.py)
     page = client.get("/reports/feedback/", {"churn_intent": "leaving", "topic": "refunds"}).content.decode()
     assert "n = 1" in page and '<mark class="label-phrase">退款</mark>' in page
     assert "客服很耐心" not in page
