@@ -223,6 +223,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Surveys, feedback and the follow-up loop. Authenticate with `Authorization: Token <key>`.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],  # the schema and docs: signed-in users
     "SWAGGER_UI_DIST": "SIDECAR",  # served by SpectacularSwaggerSplitView: its init script is a file, not inline
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

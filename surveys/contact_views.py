@@ -29,7 +29,7 @@ def with_failed_invitations(contacts):
 
 
 @login_required
-@permission_required("surveys.view_contact", raise_exception=True)
+@permission_required("surveys.change_contact", raise_exception=True)  # managing every contact: managers
 @require_http_methods(["GET", "HEAD", "POST"])
 def contact_list(request):
     """Contacts, newest first, searchable by name, email or external id; managers import files here."""

@@ -64,6 +64,8 @@ def test_a_bad_api_parameter_is_a_400_that_names_it(client, manager):
 
 
 def test_the_openapi_schema_and_docs_are_served(client, manager):
+    assert client.get("/api/schema/").status_code == 401  # signed-in users only
+    client.force_login(manager)
     schema = client.get("/api/schema/", headers={"Accept": "application/json"})
     assert schema.status_code == 200
     paths = json.loads(schema.content)["paths"]

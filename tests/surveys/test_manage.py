@@ -85,13 +85,17 @@ def test_a_logo_is_uploaded_checked_served_and_shown_in_the_email_and_on_the_pag
 
 
 def test_managers_import_contacts_on_the_page_with_a_per_row_report(client, manager, agent):
+    from django.contrib.auth.models import Permission
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from surveys.models import Contact
 
     csv = "email,name,language,plan,shoe_size\nmei@example.com,陈梅,zh-hans,pro,38\nnot-an-email,Bad,en,,\n"
     client.force_login(agent)
-    assert client.get("/surveys/contacts/").status_code == 200  # agents see contacts
+    assert client.get("/surveys/contacts/").status_code == 403  # the contacts page is the managers'
+    agent.user_permissions.add(Permission.objects.get(codename="change_contact"))  # may see the page
+    agent = type(agent).objects.get(pk=agent.pk)  # (a fresh user: permissions are cached per object)
+    client.force_login(agent)
     upload = SimpleUploadedFile("contacts.csv", csv.encode("gb18030"))
     assert client.post("/surveys/contacts/", {"file": upload}).status_code == 403  # but do not import them
     client.force_login(manager)
