@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from feedback_platform.activity import Actor
 
@@ -12,6 +13,7 @@ class FeedbackAdmin(admin.ModelAdmin):
     list_filter = ["source", "kind", "segment", "language", "sentiment_label", "tone", "churn_intent", "topics"]
     search_fields = ["comment"]
     raw_id_fields = ["answer", "contact", "survey"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}  # Django 6's default, without its warning
 
 
 @admin.register(Topic)

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from feedback_platform.activity import Actor
 
@@ -10,6 +11,7 @@ from .models import Answer, Contact, Invitation, SegmentThreshold, Survey
 class SurveyAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "status", "default_language", "created_at"]
     list_filter = ["kind", "status"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}  # Django 6's default, without its warning
 
     def save_model(self, request, obj, form, change):
         editing.save_survey(actor=Actor.from_request(request), survey=obj)
