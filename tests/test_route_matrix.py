@@ -51,6 +51,9 @@ ROUTES: dict[str, Row] = {
     "set_language": r("POST", 302, 302, 302, 302, 302),
     "activity": r("GET", LOGIN, 403, 403, 403, 200),
     "activity_csv": r("GET", LOGIN, 403, 403, 403, 200),
+    "profile": r("GET", LOGIN, 200, 200, 200, 200),
+    "csp_report": r("POST", 400, 400, 400, 400, 400),  # browsers report without a session; an empty body is a 400
+    "preview_document": r("GET", LOGIN, 404, 404, 404, 404, "preview"),  # only its author's key, never a guess
     # the API
     "api-root": r("GET", API_ANON, 200, 200, 200, 200),
     "api-contacts-import": r("POST", API_ANON, 403, 403, 400, 400),
@@ -74,6 +77,7 @@ ROUTES: dict[str, Row] = {
     "surveys:web_link": r("GET", 200, 200, 200, 200, 200, "slug"),
     "surveys:widget": r("GET", 200, 200, 200, 200, 200, "slug"),
     "surveys:logo": r("GET", 404, 404, 404, 404, 404, "logo"),
+    "surveys:brand_css": r("GET", 200, 200, 200, 200, 200, "brand"),
     "surveys:answer": r("GET", 200, 200, 200, 200, 200, "answer"),
     "surveys:unsubscribe": r("GET", 200, 200, 200, 200, 200, "unsubscribe"),
     # managers' survey pages
@@ -121,6 +125,13 @@ ADMIN_SITE = r("GET", 302, 302, 302, 302, 200)  # Django admin, staff only: ever
 ADMIN_CANNOT = {  # pages even an admin may not open, on purpose
     "/admin/auth/group/add/": 403,  # the three roles are made by migrations, not by hand
     "/admin/feedback_platform/activityentry/add/": 403,  # the activity log is written by services only
+    "/admin/followup/inboundemail/add/": 403,  # customer replies arrive, nobody types them in
+    # django-axes' lockout records: no role is granted them yet, superusers only
+    **{
+        f"/admin/axes/{model}/{page}": 403
+        for model in ("accessattempt", "accesslog", "accessfailurelog")
+        for page in ("", "add/")
+    },
 }
 
 
@@ -173,6 +184,8 @@ def world(_fast_passwords, agent, other_team_agent, manager, admin_user):
             "answer": {"token": answer_token},
             "unsubscribe": {"token": unsubscribe_url(case.contact).rstrip("/").rsplit("/", 1)[-1]},
             "metric": {"kind": "nps"},
+            "preview": {"key": "not-a-preview-of-yours"},
+            "brand": {"color": "336699"},
             "import_job": {"pk": job.pk},
             "rule": {"pk": Rule.objects.first().pk},
             "template": {"pk": EmailTemplate.objects.first().pk},
