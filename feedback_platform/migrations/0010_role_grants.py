@@ -55,7 +55,7 @@ def restore(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("feedback_platform", "0008_profile_permissions"),
+        ("feedback_platform", "0009_api_tokens"),
         ("surveys", "0013_review_site_validated"),
         ("reviews", "0015_topic_rollups_by_every_dimension"),
         ("followup", "0008_follow_ups_wait_to_settle"),
