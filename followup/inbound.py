@@ -11,7 +11,8 @@ Every inbound message (a provider's webhook, the IMAP mailbox, `manage.py feed_i
 On a case it lands on the timeline with only the new text (cases.add_customer_reply, which reopens a resolved
 case). On an answer without a case it joins the answer's comment (surveys.add_emailed_comment): classified
 again, so the rules open a case when they say so. A reply to an invitation never answered, or one that matches
-nothing, is kept in the ledger and sent to the managers: never a dead end.
+nothing, is kept in the ledger and sent to the managers: never a dead end. An automatic reply (out of office)
+is only kept in the ledger: it reopens nothing and wakes nobody.
 """
 
 import hashlib
@@ -125,7 +126,9 @@ def receive_email(message, *, raw: bytes | None = None) -> tuple[InboundEmail, b
     subject = (message.subject or "")[:300]
     row = InboundEmail(message_id=key, sender=sender, subject=subject, body=split.new_text)
     target = find_target(message)
-    if target and target.case:
+    if is_auto_reply(message):
+        row.outcome, row.case = InboundOutcome.AUTO_REPLY, target.case if target else None
+    elif target and target.case:
         cases.add_customer_reply(
             case=target.case,
             text=split.new_text,
@@ -145,6 +148,20 @@ def receive_email(message, *, raw: bytes | None = None) -> tuple[InboundEmail, b
         managers = get_user_model().objects.filter(groups__name="Manager", is_active=True)
         notifications.notify_unmatched_reply(inbound=row, recipients=managers)
     return row, True
+
+
+#: Precedence values of mail no person wrote (vacation responders, lists).
+_MACHINE_PRECEDENCE = {"auto_reply", "bulk", "junk", "list"}
+
+
+def is_auto_reply(message) -> bool:
+    """An out-of-office or other automatic answer (RFC 3834's Auto-Submitted, and the headers responders
+    without it send): kept in the ledger, but it reopens no case and notifies nobody."""
+    if (message.get("Auto-Submitted") or "no").strip().lower() != "no":
+        return True
+    if (message.get("Precedence") or "").strip().lower() in _MACHINE_PRECEDENCE:
+        return True
+    return bool(message.get("X-Autoreply") or message.get("X-Autorespond"))
 
 
 def _contact_of(sender: str) -> Contact | None:

@@ -7,6 +7,7 @@ class InboundOutcome(models.TextChoices):
     CASE = "case", _("On a case's timeline")
     ANSWER = "answer", _("Added to the customer's answer")
     UNMATCHED = "unmatched", _("Matched nothing; sent to the managers")
+    AUTO_REPLY = "auto_reply", _("An automatic reply (out of office); kept here only")
 
 
 class InboundEmail(models.Model):

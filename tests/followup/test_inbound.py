@@ -257,3 +257,23 @@ def test_a_reply_to_a_reminder_of_an_answered_invitation_joins_the_answer():
     row, _created = receive_email(reply_in_thread(signed_message_id("reminder", reminder.pk), body="Great app\r\n"))
     assert row.outcome == InboundOutcome.ANSWER
     assert Answer.objects.get(pk=feedback.answer_id).comment == "Great app"
+
+
+@pytest.mark.parametrize(
+    "header", ["Auto-Submitted: auto-replied", "Precedence: auto_reply", "X-Autoreply: yes", "Precedence: bulk"]
+)
+def test_an_out_of_office_reply_reopens_nothing_and_wakes_nobody(agent, header):
+    case = apology_case()
+    cases.claim_case(case=case, user=agent)
+    case = resolved(case, agent)
+    resolution = case.emails.get(idempotency_key=f"resolution:{case.pk}")
+    raw = (
+        f"From: Ada <ada@customer.example>\r\nTo: care@example.com\r\nSubject: Out of office\r\n{header}\r\n"
+        f"Message-ID: <ooo@customer.example>\r\nIn-Reply-To: {resolution.message_id}\r\n\r\nI am away until Monday.\r\n"
+    )
+    row, _created = receive_email(parse(raw))
+    case.refresh_from_db()
+    assert (row.outcome, row.case) == (InboundOutcome.AUTO_REPLY, case)
+    assert case.status == CaseStatus.RESOLVED
+    assert not case.events.filter(kind=EventKind.CUSTOMER_REPLY).exists()
+    assert not OutboxEmail.objects.filter(idempotency_key__startswith="customer_reply:").exists()
