@@ -113,9 +113,10 @@ def test_the_conversation_with_a_detractor_stays_one_thread_and_every_reply_reac
     log_in(page, live_server, agent.username)
     page.goto(f"{live_server.url}/cases/{case.pk}/")
     with page.expect_response(lambda response: "/reply-template/" in response.url):
-        page.select_option("#reply-template", "apology")  # the template's fields replace the form's (htmx)
-    expect(page.locator("#reply-fields textarea")).to_contain_text("Mei")
-    page.locator("#reply-fields textarea").fill(f"Mei,\n\n{words['reply']}")
+        page.select_option("#reply-template", "reply")  # the template's fields replace the form's (htmx)
+    body = page.locator("#reply-fields textarea")
+    expect(body).to_contain_text("[[")  # the part the agent must write
+    write_required_part(body, words["reply"])
     page.get_by_test_id("submit-reply").click()
     expect(page.locator(".alert-success")).to_be_visible()
     assert words["reply"] in OutboxEmail.objects.get(case=case, idempotency_key__startswith="reply:").body_text
@@ -161,11 +162,17 @@ def test_the_conversation_with_a_detractor_stays_one_thread_and_every_reply_reac
     staff.close()
 
 
+def write_required_part(textarea, text: str) -> None:
+    """Replace the template's [[part to write]] by the agent's words, as an agent does."""
+    value = textarea.input_value()
+    textarea.fill(re.sub(r"\[\[[^\]]*\]\]", text, value) if "[[" in value else f"{value}\n\n{text}")
+
+
 def resolve(page, case):
     page.locator('button[data-bs-target="#action-resolve"]').click()
     form = page.locator('form[data-action="resolve"]')
     form.locator("select[name=resolve-root_cause]").select_option(index=1)
     form.locator("textarea[name=resolve-summary]").fill("Re-shipped")
-    form.locator("textarea[name=resolve-body]").fill("Mei,\n\nWe re-shipped your parcel by express today.")
+    write_required_part(form.locator("textarea[name=resolve-body]"), "We re-shipped your parcel by express today.")
     form.get_by_test_id("submit-resolve").click()
     wait_for(lambda: Case.objects.get(pk=case.pk).status == CaseStatus.RESOLVED, 30)
