@@ -44,7 +44,8 @@ def test_an_agent_closes_the_loop_from_the_queue(page, live_server, agent, smtp_
     expect(page.get_by_test_id("comment")).to_contain_text("Parcel lost")
     page.screenshot(path=str(screenshot_dir / "case.png"), full_page=True)
 
-    page.select_option("#reply-template", "apology")
+    with page.expect_response(lambda response: "/reply-template/" in response.url):
+        page.select_option("#reply-template", "apology")  # wait for htmx to swap the template's fields in
     expect(page.locator("#reply-fields textarea")).to_contain_text("Dear Mei Chen")
     page.get_by_test_id("submit-reply").click()
     expect(page.locator(".alert-success")).to_contain_text("Reply queued")

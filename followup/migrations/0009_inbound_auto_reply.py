@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("followup", "0007_templates_signed_and_marked"),
+        ("followup", "0008_follow_ups_wait_to_settle"),
     ]
 
     operations = [
