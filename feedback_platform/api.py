@@ -1,4 +1,5 @@
-"""Project-wide API pieces: one exception handler turns service errors into 400s."""
+"""Project-wide API pieces: one exception handler turns service errors into 400s. The parsers are in
+api_parsers, the schema's shared error responses in api_schema (the API settings import both)."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions

@@ -212,7 +212,13 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # DRF's three, each refusing a NUL or an unpaired surrogate anywhere in the body (feedback_platform.api_parsers).
+    "DEFAULT_PARSER_CLASSES": [
+        "feedback_platform.api_parsers.JSONParser",
+        "feedback_platform.api_parsers.FormParser",
+        "feedback_platform.api_parsers.MultiPartParser",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "feedback_platform.api_schema.AutoSchema",  # with the error responses every operation gives
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,

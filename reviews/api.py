@@ -3,8 +3,8 @@
 import django_filters
 from django.core.exceptions import ValidationError
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, permissions, serializers
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, parsers, permissions, serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -167,12 +167,22 @@ class FeedbackApi(generics.ListAPIView):
     permission_classes = [permissions.IsAuthenticated, CanViewFeedback]
     serializer_class = FeedbackOutputSerializer
     filterset_class = FeedbackFilter
+    # DRF's own parser: each item is checked on its own (reviews.rows), so one item's NUL is that item's
+    # error and the valid items are kept, as the batch promises.
+    parser_classes = [parsers.JSONParser]
 
     def get_queryset(self):
         feedback = visible_to(self.request.user, Feedback.objects.all())  # an agent: their teams' customers
         return feedback.prefetch_related("topics").order_by("-received_at", "-pk")
 
-    @extend_schema(request=FeedbackItemSerializer(many=True), responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        request=FeedbackItemSerializer(many=True),
+        responses={
+            201: OpenApiResponse(OpenApiTypes.OBJECT, description="Every item stored (or already known)"),
+            207: OpenApiResponse(OpenApiTypes.OBJECT, description="Some items stored, the others' errors by index"),
+            400: OpenApiResponse(OpenApiTypes.OBJECT, description="No item stored: each one's errors by index"),
+        },
+    )
     def post(self, request):
         items = request.data if isinstance(request.data, list) else [request.data]
         if not items or len(items) > batch.MAX_BATCH or not all(isinstance(item, dict) for item in items):

@@ -4,14 +4,14 @@ from dataclasses import asdict
 
 from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import decorators, permissions, serializers, status, viewsets
 from rest_framework.generics import get_object_or_404
-from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from feedback_platform.activity import Actor
+from feedback_platform.api_parsers import MultiPartParser
 from feedback_platform.textfiles import CONTACT_FILES, UnreadableFile
 from feedback_platform.visibility import visible_to
 
@@ -57,10 +57,18 @@ class SurveySerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["created_at"]
 
+    def validate_public_slug(self, slug):
+        return slug or None  # "" is no web link, as null is (the column is unique: two "" would collide)
+
     def validate(self, data):
-        low, high = data.get("scale_min", 0), data.get("scale_max", 10)
-        if self.instance is None and low >= high:
-            raise serializers.ValidationError({"scale_max": "must be above scale_min"})
+        fields = ("kind", "scale_min", "scale_max", "translations")
+        current = {name: getattr(self.instance, name) for name in fields} if self.instance else {}
+        survey = Survey(
+            pk=getattr(self.instance, "pk", None), **{**current, **{k: data[k] for k in fields if k in data}}
+        )
+        problems = editing.survey_problems(survey)  # on a change as on a creation
+        if problems:
+            raise serializers.ValidationError({field: [problem] for field, problem in problems.items()})
         return data
 
 
@@ -292,7 +300,10 @@ class ContactImportApi(APIView):
         request={
             "multipart/form-data": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}
         },
-        responses=OpenApiTypes.OBJECT,
+        responses={
+            200: OpenApiResponse(OpenApiTypes.OBJECT, description="The per-row report: rows, created, updated, errors"),
+            413: OpenApiResponse(OpenApiTypes.OBJECT, description="The file is over the contact files' size limit"),
+        },
     )
     def post(self, request):
         if not request.user.has_perm("surveys.add_contact"):

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from feedback_platform.textfiles import CONTACT_FILES, UnreadableFile, read_table
@@ -53,14 +54,20 @@ def import_contacts(data: bytes, filename: str) -> ContactImportReport:
             report.errors.extend({"row": line, "field": f, "reason": r} for f, r in problems.items())
             continue
         seen[key] = line
-        _, created, _ = _upsert_contact(  # import_contact_file records one entry for the whole file
-            email=values["email"],
-            name=values.get("name", ""),
-            language=values.get("language") or None,
-            external_id=values.get("external_id") or None,
-            customer_since=customer_since(values),
-            attributes=attributes,
-        )
+        try:
+            _, created, _ = _upsert_contact(  # import_contact_file records one entry for the whole file
+                email=values["email"],
+                name=values.get("name", ""),
+                language=values.get("language") or None,
+                external_id=values.get("external_id") or None,
+                customer_since=customer_since(values),
+                attributes=attributes,
+            )
+        except ValidationError as error:  # refused before anything of the row was written
+            report.errors.extend(
+                {"row": line, "field": f, "reason": r} for f, rs in error.message_dict.items() for r in rs
+            )
+            continue
         report.created += created
         report.updated += not created
     return report

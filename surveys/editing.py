@@ -4,14 +4,18 @@ through the API. Each is one transaction that records its activity; the page, th
 import hashlib
 from datetime import datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from feedback_platform.activity import Actor, changed_fields, record_activity
+from feedback_platform.cleantext import is_storable
 
 from . import services
 from .contacts_import import ContactImportReport, import_contacts
-from .models import Contact, Invitation, SegmentThreshold, Send, Survey, SurveyLogo, SurveyStatus
+from .models import Answer, Contact, Invitation, SegmentThreshold, Send, Survey, SurveyLogo, SurveyStatus
+from .segments import current_thresholds
 
 # What a logo may be, told by its first bytes, not by its name. No SVG: it can carry script.
 LOGO_SIGNATURES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg", b"GIF8": "image/gif"}
@@ -21,6 +25,68 @@ def logo_type(data: bytes) -> str:
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "image/webp"
     return next((kind for magic, kind in LOGO_SIGNATURES.items() if data.startswith(magic)), "")
+
+
+TRANSLATABLE_TEXTS = [
+    "question",
+    "comment_question",
+    "detractor_question",
+    "promoter_question",
+    "thanks_detractor",
+    "thanks_passive",
+    "thanks_promoter",
+]
+
+
+def survey_problems(survey: Survey) -> dict[str, str]:
+    """Field → why the survey cannot be saved so; empty when it can. The one check of its scale and texts for
+    the survey page and the API, on a change as on a creation: the lowest score under the highest, segment
+    thresholds for the kind on that scale (every answer's Feedback needs its segment), every answer already
+    given still on the scale, and translations of the survey's texts in the product's languages."""
+    problems: dict[str, str] = {}
+    low, high = survey.scale_min, survey.scale_max
+    if low >= high:
+        problems["scale_max"] = str(_("The highest score must be above the lowest."))
+    elif (survey.kind, high) not in current_thresholds():
+        problems["scale_max"] = str(
+            _("There are no segment thresholds for %(kind)s on a scale to %(high)s: an admin adds them first.")
+            % {"kind": survey.kind, "high": high}
+        )
+    elif survey.pk and Answer.objects.filter(survey_id=survey.pk).exclude(score__range=(low, high)).exists():
+        problems["scale_max"] = str(
+            _("Answers already given are outside %(low)s–%(high)s: keep a scale that holds them.")
+            % {"low": low, "high": high}
+        )
+    translations = translations_problem(survey.translations)
+    if translations:
+        problems["translations"] = translations
+    return problems
+
+
+def translations_problem(translations: object) -> str:
+    """Why `translations` is not {language: {text name: text}}; "" when it is."""
+    if translations in (None, ""):
+        return ""
+    example = '{"ja": {"question": "…"}}'
+    if not isinstance(translations, dict):
+        return str(_("An object of languages and their texts, such as %(example)s.") % {"example": example})
+    languages = {code for code, _name in settings.LANGUAGES}
+    for language, texts in translations.items():
+        if language not in languages:
+            return str(_("Unknown language %(language)s.") % {"language": language})
+        if not isinstance(texts, dict):
+            return str(_("An object of languages and their texts, such as %(example)s.") % {"example": example})
+        for name, text in texts.items():
+            if name not in TRANSLATABLE_TEXTS or not isinstance(text, str):
+                return str(_("%(name)s is not a text of the survey.") % {"name": name})
+            limit = _text_limits()[name]
+            if len(text) > limit or not is_storable(text):
+                return str(_("%(name)s: at most %(limit)s characters of text.") % {"name": name, "limit": limit})
+    return ""
+
+
+def _text_limits() -> dict[str, int]:
+    return {f.name: f.max_length or 0 for f in Survey._meta.concrete_fields if f.name in TRANSLATABLE_TEXTS}
 
 
 def _survey_fields(survey: Survey) -> list[str]:

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from feedback_platform.activity import Actor
 from feedback_platform.previews import store_preview
 
-from .editing import logo_type, save_survey
+from .editing import logo_type, save_survey, survey_problems
 from .emails import render_invitation
 from .models import Contact, Invitation, Send, Survey
 from .models.surveys import validate_review_site
@@ -75,9 +75,11 @@ class SurveyForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        low, high = data.get("scale_min"), data.get("scale_max")
-        if low is not None and high is not None and low >= high:
-            self.add_error("scale_max", _("The highest score must be above the lowest."))
+        fields = ("kind", "scale_min", "scale_max", "translations")
+        if all(data.get(name) is not None for name in fields[:3]):
+            survey = Survey(pk=self.instance.pk, **{name: data.get(name) for name in fields})
+            for field, problem in survey_problems(survey).items():
+                self.add_error(field, problem)
         return data
 
 

@@ -362,6 +362,11 @@ def _upsert_contact(
         contact = Contact.objects.select_for_update().filter(external_id=external_id).first()
     if contact is None:
         contact = Contact.objects.select_for_update().filter(email__iexact=email.strip()).first()
+    elif Contact.objects.filter(email__iexact=email.strip()).exclude(pk=contact.pk).exists():
+        # The id names one contact and the email another: merging them is a person's decision, not an upsert's.
+        raise ValidationError(
+            {"email": f"another contact has this email; the external id {external_id!r} is contact {contact.pk}'s"}
+        )
     created = contact is None
     contact = contact or Contact(email=email.strip())
     contact.email = email.strip()

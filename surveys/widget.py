@@ -13,6 +13,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
+from feedback_platform.cleantext import UNSTORABLE, unstorable_paths
+
 from . import services
 from .forms import AnswerForm
 from .models import AnswerChannel, Survey
@@ -54,6 +56,9 @@ def _answer(request, survey, origin):
             raise ValueError
     except ValueError:
         return _json({"errors": {"body": [_("Send a JSON object.")]}}, 400, origin=origin)
+    unstorable = unstorable_paths(data)
+    if unstorable:
+        return _json({"errors": {path: [str(UNSTORABLE)] for path in unstorable}}, 400, origin=origin)
     if data.get("website"):  # the honeypot: thanked, nothing kept
         return _json({"thanks": _("Thank you for your answer!")}, 201, origin=origin)
     if over_hourly_limit(request, survey, answer_key=str(data.get("answer") or "")):  # with a key: a change
