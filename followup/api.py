@@ -15,7 +15,7 @@ from .views.loop_report import parse_period
 
 
 class CaseEventSerializer(serializers.ModelSerializer):
-    actor = serializers.StringRelatedField()
+    actor = serializers.StringRelatedField(allow_null=True)  # None: the system (a rule, a sweep)
 
     class Meta:
         model = CaseEvent
@@ -24,13 +24,13 @@ class CaseEventSerializer(serializers.ModelSerializer):
 
 class CaseSerializer(serializers.ModelSerializer):
     contact = serializers.SerializerMethodField()
-    owner = serializers.StringRelatedField()
-    team = serializers.StringRelatedField()
+    owner = serializers.StringRelatedField(allow_null=True)
+    team = serializers.StringRelatedField(allow_null=True)
     score = serializers.IntegerField(source="feedback.score")
     segment = serializers.CharField(source="feedback.segment")
     kind = serializers.CharField(source="feedback.kind")
     comment = serializers.CharField(source="feedback.comment")
-    root_cause = serializers.StringRelatedField()
+    root_cause = serializers.StringRelatedField(allow_null=True)
 
     class Meta:
         model = Case
