@@ -52,6 +52,14 @@ ROUTES: dict[str, Row] = {
     "activity": r("GET", LOGIN, 403, 403, 403, 200),
     "activity_csv": r("GET", LOGIN, 403, 403, 403, 200),
     "profile": r("GET", LOGIN, 200, 200, 200, 200),
+    # each user's own security page: tokens, two-factor, recovery codes (posted empty: back to the page)
+    "security": r("GET", LOGIN, 200, 200, 200, 200),
+    "revoke_token": r("POST", LOGIN, 404, 404, 404, 404, "token"),  # only one's own token, never another's
+    "revoke_legacy_token": r("POST", LOGIN, 302, 302, 302, 302),
+    "regenerate_codes": r("POST", LOGIN, 302, 302, 302, 302),
+    "remove_two_factor": r("POST", LOGIN, 302, 302, 302, 302),
+    "two_factor_setup": r("GET", LOGIN, 200, 200, 200, 200),
+    "two_factor_verify": r("GET", LOGIN, 302, 302, 302, 302),
     "csp_report": r("POST", 400, 400, 400, 400, 400),  # browsers report without a session; an empty body is a 400
     "preview_document": r("GET", LOGIN, 404, 404, 404, 404, "preview"),  # only its author's key, never a guess
     # the API
@@ -126,10 +134,16 @@ ADMIN_CANNOT = {  # pages even an admin may not open, on purpose
     "/admin/auth/group/add/": 403,  # the three roles are made by migrations, not by hand
     "/admin/feedback_platform/activityentry/add/": 403,  # the activity log is written by services only
     "/admin/followup/inboundemail/add/": 403,  # customer replies arrive, nobody types them in
-    # django-axes' lockout records: no role is granted them yet, superusers only
+    # django-axes' lockout records and django-otp's devices: no role is granted them, superusers only
     **{
-        f"/admin/axes/{model}/{page}": 403
-        for model in ("accessattempt", "accesslog", "accessfailurelog")
+        f"/admin/{model}/{page}": 403
+        for model in (
+            "axes/accessattempt",
+            "axes/accesslog",
+            "axes/accessfailurelog",
+            "otp_static/staticdevice",
+            "otp_totp/totpdevice",
+        )
         for page in ("", "add/")
     },
 }
@@ -186,6 +200,7 @@ def world(_fast_passwords, agent, other_team_agent, manager, admin_user):
             "metric": {"kind": "nps"},
             "preview": {"key": "not-a-preview-of-yours"},
             "brand": {"color": "336699"},
+            "token": {"pk": 999_999},
             "import_job": {"pk": job.pk},
             "rule": {"pk": Rule.objects.first().pk},
             "template": {"pk": EmailTemplate.objects.first().pk},
