@@ -56,6 +56,7 @@ class OutboxEmailAdmin(admin.ModelAdmin):
     list_filter = ["status"]
     search_fields = ["idempotency_key", "to_email"]
     readonly_fields = ["provider_message_id", "last_error"]
+    raw_id_fields = ["case", "feedback"]  # id boxes, not a <select> of every row
 
 
 @admin.register(EmailTemplate)
@@ -84,9 +85,18 @@ class PriorityWeightAdmin(admin.ModelAdmin):
         configuration.save_priority_weights(actor=Actor.from_request(request), weights=[obj])
 
 
-admin.site.register(RuleFiring)
+@admin.register(RuleFiring)
+class RuleFiringAdmin(admin.ModelAdmin):
+    list_display = ["rule", "feedback", "fired_at"]
+    raw_id_fields = ["feedback"]  # a <select> of every feedback took the page past 30 s at 1M rows
+
+
+@admin.register(Compensation)
+class CompensationAdmin(admin.ModelAdmin):
+    raw_id_fields = ["case"]
+
+
 admin.site.register(RootCause)
-admin.site.register(Compensation)
 
 
 @admin.register(InboundEmail)

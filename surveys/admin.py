@@ -31,12 +31,14 @@ class InvitationAdmin(admin.ModelAdmin):
     list_display = ["survey", "contact", "status", "sent_at", "expires_at"]
     list_filter = ["status", "survey"]
     readonly_fields = ["token_hash"]
+    raw_id_fields = ["contact"]  # an id box, not a <select> of every contact
 
 
 @admin.register(Answer)
 class AnswerAdmin(admin.ModelAdmin):
     list_display = ["survey", "contact", "score", "answered_at"]
     list_filter = ["survey"]
+    raw_id_fields = ["invitation", "contact"]  # id boxes, not a <select> of every row
 
 
 @admin.register(SegmentThreshold)
