@@ -45,6 +45,7 @@ class SurveySerializer(serializers.ModelSerializer):
             "thanks_promoter",
             "review_url",
             "brand_color",
+            "email_subject",
             "translations",
             "status",
             "default_language",

@@ -66,10 +66,12 @@ def render_invitation(
 def _render(survey, name: str, token: str, unsubscribe: str, *, language: str, reminder: bool) -> RenderedEmail:
     with translation.override(language):  # the standard wording of a blank question is translated here
         question = survey.text("question", language)
+        subject = survey.text("email_subject", language)  # never the internal name: empty → the standard subject
     buttons = [(score, answer_url(token, score)) for score in survey.scores]
     context = {
         "survey": survey,
         "question": question,
+        "subject": subject,
         "contact": {"name": name},
         "buttons": buttons,
         # Equal cells across the card; at most 56 px each, so five stars do not stretch across a desktop card.

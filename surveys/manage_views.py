@@ -17,7 +17,7 @@ from feedback_platform.previews import store_preview
 from .editing import logo_type, save_survey, survey_problems
 from .emails import render_invitation
 from .models import Contact, Invitation, Send, Survey
-from .models.surveys import validate_review_site
+from .models.surveys import DEFAULT_SCALES, validate_review_site
 from .sending import send_stats, survey_stats
 
 LOGO_MAX_BYTES = 100 * 1024
@@ -54,6 +54,7 @@ class SurveyForm(forms.ModelForm):
             "thanks_promoter",
             "review_url",
             "brand_color",
+            "email_subject",
             "translations",
             "link_lifetime_days",
             "throttle_days",
@@ -110,19 +111,30 @@ def survey_edit(request, pk=None):
     )
 
 
+def _previewable(form: SurveyForm) -> Survey:
+    """The survey to render: the form's valid fields on it; a field in error keeps its saved or default value,
+    and a scale the form refused becomes the kind's standard one, so a preview never fails on what it shows."""
+    survey = form.instance  # the ModelForm has put the parsed fields on it, some of them refused by the model
+    original = Survey.objects.get(pk=survey.pk) if survey.pk else Survey()
+    for name in form.errors:
+        if name in form.Meta.fields:
+            setattr(survey, name, getattr(original, name))
+    if survey.scale_min >= survey.scale_max:
+        survey.scale_min, survey.scale_max = DEFAULT_SCALES.get(survey.kind, (0, 10))
+    return survey
+
+
 @login_required
 @permission_required("surveys.change_survey", raise_exception=True)
 @require_POST
 def survey_preview(request):
     """htmx: the email and the answer page as a customer would see them, from the unsaved form."""
-    form = SurveyForm(request.POST)
-    form.is_valid()  # the errors show beside the preview; the valid fields shape it
-    fields = {name: value for name, value in form.cleaned_data.items() if name not in ("logo_upload", "remove_logo")}
-    survey = Survey(**fields)
     saved_id = request.POST.get("preview_survey", "")
-    saved = Survey.objects.filter(pk=saved_id).only("logo_version").first() if saved_id.isdigit() else None
-    if saved:  # an edited survey keeps showing its logo (the unsaved instance is only rendered, never saved)
-        survey.pk, survey.logo_version = saved.pk, saved.logo_version
+    saved = Survey.objects.filter(pk=saved_id).first() if saved_id.isdigit() else None
+    # The edited survey is the form's instance, so its own public slug is not "taken"; it is only rendered.
+    form = SurveyForm(request.POST, instance=saved)
+    form.is_valid()  # the errors show beside the preview; the valid fields shape it
+    survey = _previewable(form)
     language = request.POST.get("preview_language") or survey.default_language or "en"
     contact = Contact(email="ada@example.com", name="Ada", language=language)
     email = render_invitation(Invitation(survey=survey, contact=contact), "preview-token")

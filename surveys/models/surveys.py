@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -86,6 +86,62 @@ STANDARD_TEXTS = {
 }
 
 
+# The texts a survey may translate, with the longest each may be (the length of the survey's own field).
+TRANSLATABLE_TEXTS = {
+    "email_subject": 200,
+    "question": 300,
+    "comment_question": 300,
+    "detractor_question": 300,
+    "promoter_question": 300,
+    "thanks_detractor": 500,
+    "thanks_passive": 500,
+    "thanks_promoter": 500,
+}
+
+
+def validate_translations(value) -> None:
+    """The shape of `Survey.translations`: {"<language>": {"<text>": "…"}}, known languages and texts only.
+
+    The one check of the web form, the API and the admin (a model field validator): a wrong shape is refused
+    before it is saved, so no preview, page or invitation ever meets it.
+    """
+    if not isinstance(value, dict):
+        raise ValidationError(_('Give the translations as {"ja": {"question": "…"}}, one entry per language.'))
+    languages = dict(settings.LANGUAGES)
+    problems = []
+    for language, texts in value.items():
+        if language not in languages:
+            problems.append(
+                _("%(language)s is not a language of this site; use %(languages)s.")
+                % {"language": language, "languages": ", ".join(languages)}
+            )
+        elif not isinstance(texts, dict):
+            problems.append(_('%(language)s: give its texts as {"question": "…"}.') % {"language": language})
+        else:
+            problems += _text_problems(language, texts)
+    if problems:
+        raise ValidationError(problems)
+
+
+def _text_problems(language: str, texts: dict) -> list[str]:
+    problems = []
+    for name, text in texts.items():
+        where = {"language": language, "name": name}
+        if name not in TRANSLATABLE_TEXTS:
+            problems.append(
+                _("%(language)s: %(name)s is not a text of a survey; use %(names)s.")
+                % {**where, "names": ", ".join(TRANSLATABLE_TEXTS)}
+            )
+        elif not isinstance(text, str):
+            problems.append(_("%(language)s: %(name)s must be text.") % where)
+        elif len(text) > TRANSLATABLE_TEXTS[name]:
+            problems.append(
+                _("%(language)s: %(name)s has %(length)s characters; at most %(limit)s.")
+                % {**where, "length": len(text), "limit": TRANSLATABLE_TEXTS[name]}
+            )
+    return problems
+
+
 _ORIGIN = re.compile(r"^https?://[a-z0-9.-]+(:[0-9]{1,5})?$")
 
 
@@ -159,12 +215,25 @@ class Survey(models.Model):
         validators=[validate_origins],
         help_text=_("Sites that may show the in-app widget, one origin per line, such as https://app.example.com."),
     )
+    email_subject = models.CharField(
+        _("Email subject"),
+        max_length=200,
+        blank=True,
+        help_text=_("The invitation's subject line. Empty: the standard subject in the customer's language."),
+    )
     translations = models.JSONField(
-        default=dict, blank=True, help_text=_('Texts per language: {"ja": {"question": "…", "thanks_promoter": "…"}}')
+        default=dict,
+        blank=True,
+        validators=[validate_translations],
+        help_text=_('Texts per language: {"ja": {"question": "…", "email_subject": "…"}}'),
     )
     status = models.CharField(max_length=10, choices=SurveyStatus.choices, default=SurveyStatus.DRAFT)
     default_language = models.CharField(max_length=10, choices=settings.LANGUAGES, default="en")
-    link_lifetime_days = models.PositiveSmallIntegerField(default=30, help_text=_("Days an emailed link stays valid."))
+    link_lifetime_days = models.PositiveSmallIntegerField(
+        default=30,
+        validators=[MinValueValidator(1, _("A link must stay valid for at least one day."))],
+        help_text=_("Days an emailed link stays valid."),
+    )
     public_slug = models.SlugField(
         max_length=60, unique=True, null=True, blank=True, help_text=_("Opens the anonymous web link /s/w/<slug>/.")
     )
@@ -203,7 +272,9 @@ class Survey(models.Model):
     def text(self, name: str, language: str) -> str:
         """A survey text in `language`: its translation, else the survey's own text, else the standard wording
         (translated by the active language)."""
-        translated = (self.translations or {}).get(language, {}).get(name)
+        texts = self.translations.get(language) if isinstance(self.translations, dict) else None
+        # A row stored before validate_translations may hold any shape: it reads as no translation, never a crash.
+        translated = texts.get(name) if isinstance(texts, dict) and isinstance(texts.get(name), str) else ""
         if translated or getattr(self, name):
             return translated or getattr(self, name)
         if name == "question":
