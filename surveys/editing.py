@@ -4,17 +4,17 @@ through the API. Each is one transaction that records its activity; the page, th
 import hashlib
 from datetime import datetime
 
-from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from feedback_platform.activity import Actor, changed_fields, record_activity
-from feedback_platform.cleantext import is_storable
 
 from . import services
 from .contacts_import import ContactImportReport, import_contacts
 from .models import Answer, Contact, Invitation, SegmentThreshold, Send, Survey, SurveyLogo, SurveyStatus
+from .models.surveys import validate_translations
 from .segments import current_thresholds
 
 # What a logo may be, told by its first bytes, not by its name. No SVG: it can carry script.
@@ -25,17 +25,6 @@ def logo_type(data: bytes) -> str:
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "image/webp"
     return next((kind for magic, kind in LOGO_SIGNATURES.items() if data.startswith(magic)), "")
-
-
-TRANSLATABLE_TEXTS = [
-    "question",
-    "comment_question",
-    "detractor_question",
-    "promoter_question",
-    "thanks_detractor",
-    "thanks_passive",
-    "thanks_promoter",
-]
 
 
 def survey_problems(survey: Survey) -> dict[str, str]:
@@ -64,29 +53,14 @@ def survey_problems(survey: Survey) -> dict[str, str]:
 
 
 def translations_problem(translations: object) -> str:
-    """Why `translations` is not {language: {text name: text}}; "" when it is."""
+    """Why `translations` is not {language: {text name: text}}; "" when it is (surveys.models.validate_translations)."""
     if translations in (None, ""):
         return ""
-    example = '{"ja": {"question": "…"}}'
-    if not isinstance(translations, dict):
-        return str(_("An object of languages and their texts, such as %(example)s.") % {"example": example})
-    languages = {code for code, _name in settings.LANGUAGES}
-    for language, texts in translations.items():
-        if language not in languages:
-            return str(_("Unknown language %(language)s.") % {"language": language})
-        if not isinstance(texts, dict):
-            return str(_("An object of languages and their texts, such as %(example)s.") % {"example": example})
-        for name, text in texts.items():
-            if name not in TRANSLATABLE_TEXTS or not isinstance(text, str):
-                return str(_("%(name)s is not a text of the survey.") % {"name": name})
-            limit = _text_limits()[name]
-            if len(text) > limit or not is_storable(text):
-                return str(_("%(name)s: at most %(limit)s characters of text.") % {"name": name, "limit": limit})
+    try:
+        validate_translations(translations)
+    except ValidationError as error:
+        return " ".join(error.messages)
     return ""
-
-
-def _text_limits() -> dict[str, int]:
-    return {f.name: f.max_length or 0 for f in Survey._meta.concrete_fields if f.name in TRANSLATABLE_TEXTS}
 
 
 def _survey_fields(survey: Survey) -> list[str]:

@@ -9,6 +9,8 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from feedback_platform.cleantext import is_storable
+
 
 class SurveyKind(models.TextChoices):
     NPS = "nps", "NPS"
@@ -102,8 +104,8 @@ TRANSLATABLE_TEXTS = {
 def validate_translations(value) -> None:
     """The shape of `Survey.translations`: {"<language>": {"<text>": "…"}}, known languages and texts only.
 
-    The one check of the web form, the API and the admin (a model field validator): a wrong shape is refused
-    before it is saved, so no preview, page or invitation ever meets it.
+    The one check of the web form and the API (through surveys.editing.survey_problems): a wrong shape is
+    refused before it is saved, so no preview, page or invitation ever meets it.
     """
     if not isinstance(value, dict):
         raise ValidationError(_('Give the translations as {"ja": {"question": "…"}}, one entry per language.'))
@@ -132,7 +134,7 @@ def _text_problems(language: str, texts: dict) -> list[str]:
                 _("%(language)s: %(name)s is not a text of a survey; use %(names)s.")
                 % {**where, "names": ", ".join(TRANSLATABLE_TEXTS)}
             )
-        elif not isinstance(text, str):
+        elif not isinstance(text, str) or not is_storable(text):
             problems.append(_("%(language)s: %(name)s must be text.") % where)
         elif len(text) > TRANSLATABLE_TEXTS[name]:
             problems.append(
@@ -224,7 +226,6 @@ class Survey(models.Model):
     translations = models.JSONField(
         default=dict,
         blank=True,
-        validators=[validate_translations],
         help_text=_('Texts per language: {"ja": {"question": "…", "email_subject": "…"}}'),
     )
     status = models.CharField(max_length=10, choices=SurveyStatus.choices, default=SurveyStatus.DRAFT)
