@@ -61,7 +61,8 @@ def queue_email(
 def first_email_of(case: Case) -> OutboxEmail | None:
     """The email that opened the conversation with the customer (the apology, or the agent's first reply);
     every later email of the case carries its Message-ID and subject, and the re-survey its Message-ID."""
-    return OutboxEmail.objects.filter(case=case).order_by("pk").first()
+    # A withheld one never left (replaced by a changed answer, a suppressed address): nothing to continue.
+    return OutboxEmail.objects.filter(case=case).exclude(status=OutboxStatus.WITHHELD).order_by("pk").first()
 
 
 def reply_subject(subject: str) -> str:

@@ -170,3 +170,17 @@ def test_nine_then_five_within_the_window_is_exactly_one_email_the_apology(celer
     delivered = _delivered(smtp_sink)
     assert [m["X-Idempotency-Key"] for m in delivered] == [apology.idempotency_key]
     assert "We are sorry" in delivered[0]["Subject"]
+
+
+@pytest.mark.django_db
+def test_a_replacement_does_not_continue_the_thread_of_the_email_it_replaced(django_capture_on_commit_callbacks):
+    Rule.objects.filter(name="Detractor: apology and a case within the hour").update(email_delay_minutes=10)
+    invitation, _token = sent_invitation(survey=SurveyFactory(review_url=REVIEW_SITE))
+    with django_capture_on_commit_callbacks(execute=True):
+        answer(invitation, 3)
+    with django_capture_on_commit_callbacks(execute=True):
+        answer(invitation, 10)
+    apology, thanks = OutboxEmail.objects.order_by("pk")
+    assert apology.status == OutboxStatus.WITHHELD
+    assert thanks.status == OutboxStatus.QUEUED and thanks.thread_root == ""
+    assert thanks.subject.startswith("Thank you") and not thanks.subject.startswith("Re:")
