@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 import css_inline
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template, render_to_string
 from django.utils import translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 
@@ -34,10 +35,17 @@ def header_safe(value: str) -> str:
 def render_email(name: str, context: dict, *, language: str) -> RenderedEmail:
     """Render the triplet for `name` in `language`."""
     with translation.override(language):
-        subject = render_to_string(f"emails/{name}_subject.txt", context)
-        text = render_to_string(f"emails/{name}_body.txt", context)
+        subject = _render_plain(f"emails/{name}_subject.txt", context)
+        text = _render_plain(f"emails/{name}_body.txt", context)
         html = render_to_string(f"emails/{name}_body.html", context)
     return RenderedEmail(subject=header_safe(subject), text=text, html=_inliner.inline(html))
+
+
+def _render_plain(template_name: str, context: dict) -> str:
+    """A plain-text part, not HTML-escaped: `A & B's survey` stays as typed in the subject and the text body
+    (only the HTML part escapes; header_safe keeps the subject to one line)."""
+    template = get_template(template_name).template  # type: ignore[attr-defined]
+    return template.render(Context(context, autoescape=False))
 
 
 def build_message(email: RenderedEmail, *, to: str, headers: dict | None = None) -> EmailMultiAlternatives:

@@ -84,3 +84,17 @@ def test_a_mail_scanner_opening_every_link_three_times_records_nothing(client, d
             assert client.get(link.replace("&amp;", "&")).status_code == 200
             assert client.head(link.replace("&amp;", "&")).status_code == 200
     assert not Answer.objects.exists() and not Feedback.objects.exists() and not Suppression.objects.exists()
+
+
+@pytest.mark.parametrize("batch", [False, True])
+def test_the_subject_and_text_keep_the_survey_name_as_typed_and_the_html_escapes_it(batch):
+    from surveys.emails import render_invitation
+    from tests.surveys.helpers import sent_invitation
+
+    invitation, token = sent_invitation(
+        survey=SurveyFactory(name="A & B's <survey>"), contact=ContactFactory(name="Zoë & Co")
+    )
+    email = render_invitation(invitation, token, cache={} if batch else None)
+    assert email.subject == "A quick question from A & B's <survey>"
+    assert email.text.startswith("Hello Zoë & Co,")  # plain text: as typed
+    assert "Zoë &amp; Co" in email.html  # the HTML part escapes
