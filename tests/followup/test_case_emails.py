@@ -212,3 +212,15 @@ def test_a_rule_cannot_send_a_template_an_agent_must_complete():
     assert not OutboxEmail.objects.exists()
     firing = feedback.rule_firings.get()
     assert "apology: not sent, the template has parts an agent must write" in firing.actions
+
+
+def test_staff_with_a_full_name_keep_signing_after_the_upgrade():
+    from importlib import import_module
+
+    from django.apps import apps
+
+    named = UserFactory(role=AGENT, display_name="", first_name="Grace", last_name=" Hopper ")
+    nameless = UserFactory(role=AGENT, display_name="")
+    import_module("feedback_platform.migrations.0011_display_names_from_full_names").fill_display_names(apps, None)
+    assert Profile.objects.get(user=named).display_name == "Grace Hopper"
+    assert not Profile.objects.filter(user=nameless).exclude(display_name="").exists()
