@@ -16,6 +16,7 @@ from feedback_platform.previews import store_preview
 
 from .editing import logo_type, save_survey, survey_problems
 from .emails import render_invitation
+from .forms import AnswerForm
 from .models import Contact, Invitation, Send, Survey
 from .models.surveys import DEFAULT_SCALES, validate_review_site
 from .sending import send_stats, survey_stats
@@ -142,7 +143,9 @@ def survey_preview(request):
         from .views import page_texts
 
         page = render_to_string(
-            "surveys/answer.html", {**page_texts(survey, survey.scale_max), "form": None, "preview": True}, request
+            "surveys/answer.html",
+            {**page_texts(survey, survey.scale_max), "form": AnswerForm(), "preview": True},
+            request,
         )
     previews = {
         "email_url": store_preview(user_id=request.user.pk, html=email.html, kind="email"),

@@ -69,6 +69,8 @@ def test_the_preview_never_fails_whatever_the_form_holds(client, manager, change
         assert preview.status_code == 200
         email_url, page_url = re.findall(r'src="(/previews/[^"]+/)"', preview.content.decode())
         assert client.get(email_url).status_code == 200 and client.get(page_url).status_code == 200
+        if language == "en":  # the phone page states the comment's limit (it had no number in the preview)
+            assert "Up to 5000 characters." in client.get(page_url).content.decode()
 
 
 def test_an_old_row_with_a_wrong_shape_neither_breaks_the_page_nor_the_invitation(client):
