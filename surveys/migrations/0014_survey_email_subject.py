@@ -5,25 +5,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('surveys', '0013_review_site_validated'),
+        ("surveys", "0013_review_site_validated"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='survey',
-            name='email_subject',
-            field=models.CharField(blank=True, help_text="The invitation's subject line. Empty: the standard subject in the customer's language.", max_length=200, verbose_name='Email subject'),
+            model_name="survey",
+            name="email_subject",
+            field=models.CharField(
+                blank=True,
+                help_text="The invitation's subject line. Empty: the standard subject in the customer's language.",
+                max_length=200,
+                verbose_name="Email subject",
+            ),
         ),
         migrations.AlterField(
-            model_name='survey',
-            name='link_lifetime_days',
-            field=models.PositiveSmallIntegerField(default=30, help_text='Days an emailed link stays valid.', validators=[django.core.validators.MinValueValidator(1, 'A link must stay valid for at least one day.')]),
+            model_name="survey",
+            name="link_lifetime_days",
+            field=models.PositiveSmallIntegerField(
+                default=30,
+                help_text="Days an emailed link stays valid.",
+                validators=[
+                    django.core.validators.MinValueValidator(1, "A link must stay valid for at least one day.")
+                ],
+            ),
         ),
         migrations.AlterField(
-            model_name='survey',
-            name='translations',
-            field=models.JSONField(blank=True, default=dict, help_text='Texts per language: {"ja": {"question": "…", "email_subject": "…"}}'),
+            model_name="survey",
+            name="translations",
+            field=models.JSONField(
+                blank=True,
+                default=dict,
+                help_text='Texts per language: {"ja": {"question": "…", "email_subject": "…"}}',
+            ),
         ),
     ]
