@@ -1,20 +1,18 @@
-"""Reading spreadsheets people upload: CSV in UTF-8 (with or without BOM), GB18030 or Shift_JIS, and XLSX."""
+"""Reading spreadsheets people upload: CSV in UTF-8 (with or without BOM), GB18030, Shift_JIS or Latin-1, and XLSX."""
 
 import csv
 import io
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import charset_normalizer
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from openpyxl import load_workbook
 
 if TYPE_CHECKING:
     from django.utils.functional import _StrOrPromise as StrOrPromise
-
-_KANA = re.compile(r"[\u3040-\u30ff]")
 
 MAX_ROWS = 1_048_576  # the most rows Excel puts in a sheet: any more and the file was not made by a spreadsheet
 MAX_COLUMNS = 200  # far more than any import maps (a dozen columns); cells further right are not read
@@ -24,39 +22,51 @@ class UnreadableFile(Exception):
     """The file is neither readable CSV in a known encoding nor XLSX; the message says what to do."""
 
 
-def decode(data: bytes) -> tuple[str, str]:
-    """The text of a CSV file and its encoding: UTF-8 (BOM or not), else Shift_JIS or GB18030."""
+# What a CSV may be in, for the upload forms' choice ("detect" first); the names Python's codecs know.
+ENCODINGS = {
+    "detect": _("Detect"),
+    "utf-8": "UTF-8",
+    "gb18030": _("Chinese (GB18030)"),
+    "shift_jis": _("Japanese (Shift_JIS)"),
+    "latin_1": _("Western European (Latin-1)"),
+    "cp1252": _("Western European (Windows-1252)"),
+}
+# The detector chooses among these only: the encodings our customers' spreadsheets save in. Left free,
+# charset-normalizer reads three Chinese names as Korean (cp949) and "crème" as Central European (cp1250).
+_DETECTED = ["shift_jis", "gb18030", "latin_1"]
+
+
+def decode(data: bytes, encoding: str = "detect") -> tuple[str, str]:
+    """The text of a CSV file and its encoding: a UTF-8 BOM always wins, then the encoding the user picked,
+    else UTF-8, else what charset-normalizer finds most likely among Shift_JIS, GB18030 and Latin-1
+    (it tells kanji-only Japanese from Chinese by which decoding reads as the more coherent text)."""
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8"), "utf-8-sig"
+    if encoding != "detect":
+        try:
+            return data.decode(encoding), encoding
+        except (UnicodeDecodeError, LookupError):
+            raise UnreadableFile(
+                f"This file is not {ENCODINGS.get(encoding, encoding)}: choose another encoding, or Detect."
+            ) from None
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
-    candidates = {}
-    for encoding in ("shift_jis", "gb18030"):
-        try:
-            candidates[encoding] = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    # Both can decode some bytes of the other: kana in the text means it was Japanese.
-    if "shift_jis" in candidates and _KANA.search(candidates["shift_jis"]):
-        return candidates["shift_jis"], "shift_jis"
-    if "gb18030" in candidates:
-        return candidates["gb18030"], "gb18030"
-    if candidates:
-        encoding, text = next(iter(candidates.items()))
-        return text, encoding
-    raise UnreadableFile("Save the file as UTF-8 (or GB18030 / Shift_JIS) CSV, or as XLSX.")
+    best = charset_normalizer.from_bytes(data, cp_isolation=_DETECTED).best()
+    if best is None:
+        raise UnreadableFile("Save the file as UTF-8 (or GB18030 / Shift_JIS) CSV, or as XLSX.")
+    return str(best), best.encoding
 
 
-def read_table(data: bytes, filename: str) -> tuple[list[str], list[Sequence], str]:
-    """Header, rows and encoding of a CSV or XLSX file."""
+def read_table(data: bytes, filename: str, *, encoding: str = "detect") -> tuple[list[str], list[Sequence], str]:
+    """Header, rows and encoding of a CSV or XLSX file (`encoding`: the user's pick for a CSV, or detect)."""
     if filename.lower().endswith(".xlsx"):
         rows = _xlsx_rows(data)
         return [str(cell or "").strip() for cell in rows[0]] if rows else [], rows[1:], "xlsx"
-    text, encoding = decode(data)
+    text, found = decode(data, encoding)
     rows = list(csv.reader(io.StringIO(text)))
-    return [cell.strip() for cell in rows[0]] if rows else [], rows[1:], encoding
+    return [cell.strip() for cell in rows[0]] if rows else [], rows[1:], found
 
 
 def _xlsx_rows(data: bytes) -> list[Sequence]:
@@ -121,6 +131,17 @@ REVIEW_FILES = UploadLimit(
     max_rows=MAX_ROWS,
     too_large=_("The file is larger than 50 MB; import it with manage.py import_reviews."),
 )  # imported by a worker, in chunks
+
+
+def encoding_field() -> forms.ChoiceField:
+    """The upload forms' choice of a CSV's encoding; Detect unless the user knows better."""
+    return forms.ChoiceField(
+        label=_("Encoding of a CSV file"),
+        choices=list(ENCODINGS.items()),
+        initial="detect",
+        required=False,
+        help_text=_("Detect reads UTF-8, Chinese, Japanese and Western files; pick one if the names look wrong."),
+    )
 
 
 class SpreadsheetField(forms.FileField):

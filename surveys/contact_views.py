@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
 from feedback_platform.activity import Actor
-from feedback_platform.textfiles import CONTACT_FILES, SpreadsheetField, UnreadableFile
+from feedback_platform.textfiles import CONTACT_FILES, SpreadsheetField, UnreadableFile, encoding_field
 
 from .editing import import_contact_file
 from .models import Contact, Invitation, InvitationStatus
@@ -17,6 +17,7 @@ from .models import Contact, Invitation, InvitationStatus
 
 class ContactImportForm(forms.Form):
     file = SpreadsheetField(limit=CONTACT_FILES)
+    encoding = encoding_field()
 
 
 def with_failed_invitations(contacts):
@@ -47,7 +48,10 @@ def contact_list(request):
             upload = form.cleaned_data["file"]
             try:
                 report = import_contact_file(
-                    actor=Actor.from_request(request), data=upload.read(), filename=upload.name
+                    actor=Actor.from_request(request),
+                    data=upload.read(),
+                    filename=upload.name,
+                    encoding=form.cleaned_data["encoding"] or "detect",
                 )
             except UnreadableFile as error:
                 form.add_error("file", str(error))

@@ -24,14 +24,14 @@ class ContactImportReport:
 
 
 @transaction.atomic
-def import_contacts(data: bytes, filename: str) -> ContactImportReport:
+def import_contacts(data: bytes, filename: str, *, encoding: str = "detect") -> ContactImportReport:
     """Upsert every valid row by external id or email; report invalid emails, unknown columns and duplicates.
     Staff imports go through `editing.import_contact_file`, which records the activity."""
-    header, rows, encoding = read_table(data, filename)
+    header, rows, found = read_table(data, filename, encoding=encoding)
     too_many = CONTACT_FILES.too_many_rows(len(rows))
     if too_many:
         raise UnreadableFile(too_many)
-    report = ContactImportReport(rows=len(rows), encoding=encoding)
+    report = ContactImportReport(rows=len(rows), encoding=found)
     names = [column.strip().lower() for column in header]
     for column in names:
         if column not in FIELDS | ATTRIBUTES:

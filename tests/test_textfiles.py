@@ -92,3 +92,32 @@ def test_both_imports_read_a_forged_sheet_as_the_rows_it_holds():
     reviews = [["id", "rating", "review"], ["r1", 5, "Great"], ["r2", 1, "Late"]]
     report = import_reviews(xlsx(reviews, dimension="A1:XFD1048576"), "reviews.xlsx", platform="shop")
     assert (report.rows, report.created, report.unknown_columns) == (2, 2, [])
+
+
+NAMES = {  # real-world names, each in the encoding its people's spreadsheets save by default
+    "latin_1": ["crème brûlée", "Zoë", "François"],
+    "shift_jis": ["山田太郎", "佐藤花子", "鈴木一郎"],  # kanji only: no kana to give Japanese away
+    "gb18030": ["张伟", "王芳", "李娜"],
+}
+
+
+def contacts_csv(names: list[str]) -> str:
+    return "email,name\n" + "".join(f"c{n}@example.com,{name}\n" for n, name in enumerate(names))
+
+
+@pytest.mark.parametrize("encoding", sorted(NAMES))
+def test_it_tells_the_encoding_of_real_world_names(encoding):
+    header, rows, found = read_table(contacts_csv(NAMES[encoding]).encode(encoding), "contacts.csv")
+    assert (found, [row[1] for row in rows]) == (encoding, NAMES[encoding])
+
+
+def test_a_utf8_file_with_a_bom_loses_the_bom():
+    header, rows, found = read_table(contacts_csv(NAMES["gb18030"]).encode("utf-8-sig"), "contacts.csv")
+    assert (header, found, rows[0][1]) == (["email", "name"], "utf-8-sig", "张伟")
+
+
+def test_the_encoding_the_user_picks_comes_first():
+    data = contacts_csv(["Ÿ"]).encode("cp1252")  # 0x9F: a C1 control in Latin-1, "Ÿ" in Windows-1252
+    assert read_table(data, "c.csv", encoding="cp1252")[1][0][1] == "Ÿ"
+    with pytest.raises(UnreadableFile, match=r"not Japanese \(Shift_JIS\)"):
+        read_table(contacts_csv(NAMES["latin_1"]).encode("latin_1"), "c.csv", encoding="shift_jis")

@@ -67,3 +67,12 @@ def test_the_api_refuses_and_stores_as_the_rule(client, manager):
             assert response.status_code == 201, response.json()
     assert refused == REFUSED
     assert stored() == STORED
+
+
+def test_the_contacts_page_reads_a_csv_in_the_encoding_picked(client, manager):
+    data = "email,name\nzoe@example.com,Zoë\n".encode("latin_1")
+    client.force_login(manager)
+    page = client.post("/surveys/contacts/", {"file": SimpleUploadedFile("c.csv", data), "encoding": "latin_1"})
+    assert page.status_code == 200 and Contact.objects.get(email="zoe@example.com").name == "Zoë"
+    wrong = client.post("/surveys/contacts/", {"file": SimpleUploadedFile("c.csv", data), "encoding": "utf-8"})
+    assert wrong.status_code == 400 and "This file is not UTF-8" in wrong.content.decode()
