@@ -1,5 +1,6 @@
 """Two-factor logins (django-otp): required for admins, optional for others, recovery codes, a verify step."""
 
+import io
 import re
 
 import pytest
@@ -114,5 +115,17 @@ def test_the_demo_admin_can_log_in_with_the_printed_key(client, settings):
     assert client.get("/reports/")["Location"].startswith("/accounts/two-factor/verify/")
     device = TOTPDevice.objects.get(user=admin)
     assert device.config_url.startswith("otpauth://totp/") and "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ" in device.config_url
-    assert client.post("/accounts/two-factor/verify/", {"code": _code(device)}).status_code == 302
+    settings.DEBUG = True  # `demo_totp_code` is for make run's demo only
+    printed = io.StringIO()
+    call_command("demo_totp_code", stdout=printed)
+    assert client.post("/accounts/two-factor/verify/", {"code": printed.getvalue().strip()}).status_code == 302
     assert client.get("/reports/").status_code == 200
+
+
+def test_the_demo_code_command_refuses_outside_the_demo(settings):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="Only for the demo"):
+        call_command("demo_totp_code")
