@@ -223,13 +223,13 @@ def send_reminder(*, invitation_id: int) -> bool:
 def find_invitation(token: str, *, for_answer: bool = False) -> Invitation:
     """The invitation a link's token belongs to; LinkUnknown, LinkExpired or SurveyClosed otherwise.
 
-    `for_answer` (inside a transaction): the invitation row locked and its answer read in the same query.
-    Two POSTs racing on one link wait for each other there.
+    `for_answer` (inside a transaction): the invitation row locked, so two POSTs racing on one link wait
+    for each other here.
     """
     token_hash = tokens.hash_token(token)
     invitations = Invitation.objects.select_related("survey", "contact")
     if for_answer:
-        invitations = invitations.select_related("answer").select_for_update(of=("self",))
+        invitations = invitations.select_for_update(of=("self",))
     # One indexed equality each, unordered (an OR of the two columns plans slowly and may walk the primary key).
     try:
         invitation = invitations.get(token_hash=token_hash)
@@ -271,7 +271,7 @@ def answer_link(*, token: str, score: int | str | None, comment: str | None = No
 @transaction.atomic
 def record_answer(*, invitation: Invitation, score: int | str | None, comment: str | None = None) -> Answer:
     """`answer_link` for an invitation already in hand."""
-    locked = Invitation.objects.select_related("survey", "contact", "answer").select_for_update(of=("self",))
+    locked = Invitation.objects.select_related("survey", "contact").select_for_update(of=("self",))
     return _save_answer(invitation=locked.get(pk=invitation.pk), score=score, comment=comment)
 
 
@@ -279,11 +279,13 @@ def _save_answer(*, invitation: Invitation, score: int | str | None, comment: st
     """Store the customer's answer, or change it within 24 hours; announce it to `reviews`.
 
     The score comes first (one tap) and the comment may follow: `comment=None` keeps the one stored.
-    The caller holds the invitation's row lock, with its answer read under it; the answer's unique
-    invitation keeps a second row out even where locks are no-ops (an IntegrityError rolls the caller back).
+    The caller holds the invitation's row lock. The answer is read after it, in a statement of its own: one
+    joined to the locking query would come from the snapshot taken before the wait, so the second of two racing
+    POSTs would miss the first one's answer (or overwrite its comment). The answer's unique invitation keeps a
+    second row out even where locks are no-ops (an IntegrityError rolls the caller back).
     """
     score = validate_score(invitation.survey, score)
-    answer = getattr(invitation, "answer", None)
+    answer = Answer.objects.filter(invitation=invitation).first()
     created = answer is None
     if answer is None:
         contact = invitation.contact
