@@ -87,14 +87,14 @@ def test_a_mail_scanner_opening_every_link_three_times_records_nothing(client, d
 
 
 @pytest.mark.parametrize("batch", [False, True])
-def test_the_subject_and_text_keep_the_survey_name_as_typed_and_the_html_escapes_it(batch):
+def test_the_subject_and_text_keep_customer_text_as_typed_and_the_html_escapes_it(batch):
     from surveys.emails import render_invitation
     from tests.surveys.helpers import sent_invitation
 
     invitation, token = sent_invitation(
-        survey=SurveyFactory(name="A & B's <survey>"), contact=ContactFactory(name="Zoë & Co")
+        survey=SurveyFactory(email_subject="A & B's <survey>"), contact=ContactFactory(name="Zoë & Co")
     )
     email = render_invitation(invitation, token, cache={} if batch else None)
-    assert email.subject == "A quick question from A & B's <survey>"
+    assert email.subject == "A & B's <survey>"
     assert email.text.startswith("Hello Zoë & Co,")  # plain text: as typed
     assert "Zoë &amp; Co" in email.html  # the HTML part escapes
