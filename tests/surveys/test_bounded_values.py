@@ -89,3 +89,13 @@ def test_a_contact_file_reports_long_values_per_row_and_keeps_the_good_rows(clie
     ]
     assert "longer than 200 characters" in report["errors"][0]["reason"]
     assert list(Contact.objects.values_list("email", flat=True)) == ["ok@example.com"]
+
+
+def test_the_admins_contact_form_refuses_an_attribute_too_long_for_the_reports():
+    from django.forms import modelform_factory
+
+    form = modelform_factory(Contact, fields=["email", "name", "language", "attributes"])(
+        {"email": "mei@example.com", "name": "Mei", "language": "en", "attributes": '{"plan": "' + "p" * 51 + '"}'}
+    )
+    assert not form.is_valid()
+    assert "plan: longer than 50 characters" in form.errors["attributes"][0]
