@@ -35,7 +35,7 @@ urlpatterns = [
     path("settings/activity/", activity_views.activity, name="activity"),
     path("settings/activity/activity.csv", activity_views.activity_csv, name="activity_csv"),
     path("admin/", admin.site.urls),
-    path("anymail/", include("anymail.urls")),  # provider webhooks, inbound customer replies
+    path("anymail/", include("feedback_platform.provider_webhooks")),  # providers' webhooks: inbound replies
     path("api/v1/contacts/import/", ContactImportApi.as_view(), name="api-contacts-import"),
     path("api/v1/", include(router.urls)),
     path("api/v1/metrics/loop/", LoopMetricsApi.as_view(), name="api-loop-metrics"),
