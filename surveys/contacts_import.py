@@ -8,7 +8,7 @@ from django.db import transaction
 from feedback_platform.textfiles import CONTACT_FILES, UnreadableFile, read_table
 
 from .contact_rows import attribute_problems, check_contact_row, customer_since
-from .services import _upsert_contact
+from .contacts import _upsert_contact
 
 FIELDS = {"email", "name", "external_id", "language", "customer_since"}
 ATTRIBUTES = {"plan", "product", "lifetime_value", "region"}

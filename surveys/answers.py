@@ -1,0 +1,189 @@
+"""Answering: find a link by its token, check the score, record or change an answer (the customer's own
+transaction, nothing downstream inside it), and the web link's and emailed replies' answers."""
+
+from datetime import timedelta
+
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import tokens
+from .models import (
+    Answer,
+    Invitation,
+    Survey,
+)
+from .signals import answer_recorded
+
+#: How long a customer may change an answer they gave.
+ANSWER_CHANGE_WINDOW = timedelta(hours=24)
+
+
+class LinkUnknown(Exception):
+    """No invitation has this token (mistyped, or never issued)."""
+
+
+class LinkRefused(Exception):
+    """A real link that cannot take an answer now; carries its invitation."""
+
+    def __init__(self, invitation: Invitation):
+        super().__init__(invitation.pk)
+        self.invitation = invitation
+
+
+class LinkExpired(LinkRefused):
+    """The link is too old to answer."""
+
+
+class SurveyClosed(LinkRefused):
+    """The survey is paused or archived."""
+
+
+def find_invitation(token: str, *, for_answer: bool = False) -> Invitation:
+    """The invitation a link's token belongs to; LinkUnknown, LinkExpired or SurveyClosed otherwise.
+
+    `for_answer` (inside a transaction): the invitation row locked, so two POSTs racing on one link wait
+    for each other here.
+    """
+    token_hash = tokens.hash_token(token)
+    invitations = Invitation.objects.select_related("survey", "contact")
+    if for_answer:
+        invitations = invitations.select_for_update(of=("self",))
+    # One indexed equality each, unordered (an OR of the two columns plans slowly and may walk the primary key).
+    try:
+        invitation = invitations.get(token_hash=token_hash)
+    except Invitation.DoesNotExist:
+        try:
+            invitation = invitations.get(reminder_token_hash=token_hash)
+        except Invitation.DoesNotExist:
+            raise LinkUnknown from None
+    if not invitation.survey.is_active:
+        raise SurveyClosed(invitation)
+    if invitation.is_expired:
+        raise LinkExpired(invitation)
+    return invitation
+
+
+def validate_score(survey: Survey, score) -> int:
+    try:
+        score = int(score)
+    except (TypeError, ValueError):
+        raise ValidationError({"score": _("Choose a score.")}) from None
+    if score not in survey.scores:
+        raise ValidationError(
+            {
+                "score": _("Choose a score from %(low)s to %(high)s.")
+                % {"low": survey.scale_min, "high": survey.scale_max}
+            }
+        )
+    return score
+
+
+@transaction.atomic
+def answer_link(*, token: str, score: int | str | None, comment: str | None = None) -> Answer:
+    """The customer's answer through their link: find, lock, insert or update, commit, in one small
+    transaction; LinkUnknown or LinkRefused as `find_invitation`. Everything else runs after commit."""
+    invitation = find_invitation(token, for_answer=True)
+    return _save_answer(invitation=invitation, score=score, comment=comment)
+
+
+@transaction.atomic
+def record_answer(*, invitation: Invitation, score: int | str | None, comment: str | None = None) -> Answer:
+    """`answer_link` for an invitation already in hand."""
+    locked = Invitation.objects.select_related("survey", "contact").select_for_update(of=("self",))
+    return _save_answer(invitation=locked.get(pk=invitation.pk), score=score, comment=comment)
+
+
+def _save_answer(*, invitation: Invitation, score: int | str | None, comment: str | None) -> Answer:
+    """Store the customer's answer, or change it within 24 hours; announce it to `reviews`.
+
+    The score comes first (one tap) and the comment may follow: `comment=None` keeps the one stored.
+    The caller holds the invitation's row lock. The answer is read after it, in a statement of its own: one
+    joined to the locking query would come from the snapshot taken before the wait, so the second of two racing
+    POSTs would miss the first one's answer (or overwrite its comment). The answer's unique invitation keeps a
+    second row out even where locks are no-ops (an IntegrityError rolls the caller back).
+    """
+    score = validate_score(invitation.survey, score)
+    answer = Answer.objects.filter(invitation=invitation).first()
+    created = answer is None
+    if answer is None:
+        contact = invitation.contact
+        answer = Answer(invitation=invitation, survey=invitation.survey, contact=contact)
+        answer.language = (contact.language if contact else "") or invitation.survey.default_language
+    elif timezone.now() - answer.answered_at > ANSWER_CHANGE_WINDOW:
+        raise ValidationError({"score": _("This answer was given more than a day ago and can no longer be changed.")})
+    answer.score = score
+    if comment is not None:
+        answer.comment = comment.strip()
+    try:
+        answer.save()
+    except IntegrityError:
+        raise ValidationError({"score": _("This link was just answered. Please reload the page.")}) from None
+    answer_recorded.send(sender=Answer, answer=answer, created=created)
+    return answer
+
+
+@transaction.atomic
+def add_emailed_comment(*, answer: Answer, text: str) -> Answer:
+    """A customer's emailed reply to a survey email (the invitation, a thank-you) joins their answer's comment,
+    whatever the 24-hour window (it adds words, it changes no score), and is announced like a changed answer,
+    so `reviews` classifies it again and `followup`'s rules may open a case."""
+    answer = Answer.objects.select_for_update().get(pk=answer.pk)
+    text = text.strip()
+    if text:
+        limit = Answer._meta.get_field("comment").max_length or 5000
+        answer.comment = "\n\n".join(part for part in (answer.comment, text) if part)[:limit]
+        answer.save(update_fields=["comment", "updated_at"])
+        answer_recorded.send(sender=Answer, answer=answer, created=False)
+    return answer
+
+
+@transaction.atomic
+def record_link_answer(
+    *, survey: Survey, score, comment: str = "", language: str = "en", channel: str = "link"
+) -> Answer:
+    """An anonymous answer from the survey's web link (or the widget); announced like any other."""
+    if not survey.is_active:
+        raise ValidationError({"survey": _("This survey is not taking answers right now")})
+    answer = Answer.objects.create(
+        survey=survey, channel=channel, score=validate_score(survey, score), comment=comment.strip(), language=language
+    )
+    answer_recorded.send(sender=Answer, answer=answer, created=True)
+    return answer
+
+
+LINK_ANSWER_SALT = "surveys.link-answer"
+
+
+def link_answer_key(answer: Answer) -> str:
+    """A signed handle on an anonymous answer, so its author (and only they) can add the comment."""
+    return signing.dumps(answer.pk, salt=LINK_ANSWER_SALT)
+
+
+def link_answer_id(key: str) -> int | None:
+    """The answer a handle from `link_answer_key` names, while it may still change; None for any other text."""
+    try:
+        return int(signing.loads(key, salt=LINK_ANSWER_SALT, max_age=ANSWER_CHANGE_WINDOW))
+    except (signing.BadSignature, TypeError, ValueError):
+        return None
+
+
+@transaction.atomic
+def update_link_answer(*, survey: Survey, key: str, score=None, comment: str | None = None) -> Answer:
+    """Change an anonymous answer (its score, its comment: the second step) within the 24 hours an answer may change.
+    `key` is the signed handle its author got back, so nobody else can."""
+    answer_id = link_answer_id(key)
+    if answer_id is None:
+        raise ValidationError({"answer": _("This answer can no longer be changed.")})
+    answer = Answer.objects.select_for_update().filter(pk=answer_id, survey=survey).first()
+    if answer is None:
+        raise ValidationError({"answer": _("This answer can no longer be changed.")})
+    if score is not None:
+        answer.score = validate_score(survey, score)
+    if comment is not None:
+        answer.comment = comment.strip()
+    answer.save(update_fields=["score", "comment", "updated_at"])
+    answer_recorded.send(sender=Answer, answer=answer, created=False)
+    return answer
