@@ -104,18 +104,26 @@ def _answer_form_page(request, invitation, form, status):
 def answer(request, token):
     if request.method == "POST":
         return _post_answer(request, token)
-    try:
-        invitation = services.find_invitation(token)
-    except services.LinkUnknown:
-        return render(request, "surveys/link_unknown.html", status=404)
-    except services.LinkRefused as refused:
-        return _refused_page(request, refused)
-    _speak_customers_language(request, invitation)
+    invitation, refusal = _invitation_or_refusal(request, token)
+    if refusal:
+        return refusal
     previous = getattr(invitation, "answer", None)
     initial = {"score": request.GET.get("score"), "comment": previous.comment if previous else ""}
     if previous and initial["score"] is None:
         initial["score"] = previous.score
     return _answer_form_page(request, invitation, AnswerForm(initial=initial), status=200)
+
+
+def _invitation_or_refusal(request, token):
+    """The link's invitation, with the customer's language switched on; or the page that says why not."""
+    try:
+        invitation = services.find_invitation(token)
+    except services.LinkUnknown:
+        return None, render(request, "surveys/link_unknown.html", status=404)
+    except services.LinkRefused as refused:
+        return None, _refused_page(request, refused)
+    _speak_customers_language(request, invitation)
+    return invitation, None
 
 
 def _post_answer(request, token):
@@ -142,13 +150,10 @@ def _post_answer(request, token):
             if _wants_json(request):
                 return JsonResponse({"score": answer.score, "comment": answer.comment})
             return render(request, "surveys/thanks.html", thanks_context(answer.survey, answer, step=step))
-    try:  # the form again, with its errors (lazy words: they render in the language activated here)
-        invitation = services.find_invitation(token)
-    except services.LinkUnknown:
-        return render(request, "surveys/link_unknown.html", status=404)
-    except services.LinkRefused as refused:
-        return _refused_page(request, refused)
-    _speak_customers_language(request, invitation)
+    # The form again, with its errors (lazy words: they render in the language activated here).
+    invitation, refusal = _invitation_or_refusal(request, token)
+    if refusal:
+        return refusal
     if _wants_json(request):
         return JsonResponse({"errors": form.errors}, status=400)
     return _answer_form_page(request, invitation, form, status=400)

@@ -158,6 +158,17 @@ def admin_user(db):
     return UserFactory(role=ADMIN, is_staff=True)
 
 
+@pytest.fixture
+def manager_api(manager):
+    """The API as an integration calls it: a manager's token, no session."""
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=manager).key}")
+    return client
+
+
 class SinkHandler:
     """Keeps every message the sink receives."""
 

@@ -5,8 +5,6 @@ import json
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from surveys import services
 from surveys.models import Answer, Contact, Invitation, Survey
@@ -16,10 +14,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def api(manager) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=manager).key}")
-    return client
+def api(manager_api):
+    return manager_api
 
 
 def test_each_invitation_without_a_key_invites_its_own_new_customer(api, django_capture_on_commit_callbacks):

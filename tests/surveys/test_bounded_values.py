@@ -3,8 +3,6 @@ stored (from before this check) never stops the reports."""
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from reviews import rollups
 from reviews.models import FeedbackRollup
@@ -16,10 +14,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def api(manager) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=manager).key}")
-    return client
+def api(manager_api):
+    return manager_api
 
 
 def test_a_stored_attribute_longer_than_its_rollup_column_never_stops_the_reports(api):

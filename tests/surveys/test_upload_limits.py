@@ -3,8 +3,6 @@
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from feedback_platform.textfiles import CONTACT_FILES
 from surveys.models import Contact
@@ -13,10 +11,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def api(manager) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=manager).key}")
-    return client
+def api(manager_api):
+    return manager_api
 
 
 def oversized() -> SimpleUploadedFile:
