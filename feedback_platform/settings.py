@@ -352,3 +352,5 @@ REPORT_MIN_N = env.int("REPORT_MIN_N", default=30)
 # Surveys: a contact is asked at most once in this many days, across all surveys
 # (a survey may override it; 0 never throttles).
 SURVEY_THROTTLE_DAYS = env.int("SURVEY_THROTTLE_DAYS", default=30)
+# An email's unsubscribe link works for this many days after it was sent (the law asks for at least 30).
+UNSUBSCRIBE_LINK_DAYS = env.int("UNSUBSCRIBE_LINK_DAYS", default=365)

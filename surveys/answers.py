@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -47,23 +48,28 @@ def find_invitation(token: str, *, for_answer: bool = False) -> Invitation:
     `for_answer` (inside a transaction): the invitation row locked, so two POSTs racing on one link wait
     for each other here.
     """
-    token_hash = tokens.hash_token(token)
     invitations = Invitation.objects.select_related("survey", "contact")
     if for_answer:
         invitations = invitations.select_for_update(of=("self",))
-    # One indexed equality each, unordered (an OR of the two columns plans slowly and may walk the primary key).
-    try:
-        invitation = invitations.get(token_hash=token_hash)
-    except Invitation.DoesNotExist:
-        try:
-            invitation = invitations.get(reminder_token_hash=token_hash)
-        except Invitation.DoesNotExist:
-            raise LinkUnknown from None
+    invitation = invitation_of_token(token, invitations)
     if not invitation.survey.is_active:
         raise SurveyClosed(invitation)
     if invitation.is_expired:
         raise LinkExpired(invitation)
     return invitation
+
+
+def invitation_of_token(token: str, invitations: QuerySet[Invitation]) -> Invitation:
+    """The invitation whose email carried `token` (its own or its reminder's); LinkUnknown if none did."""
+    token_hash = tokens.hash_token(token)
+    # One indexed equality each, unordered (an OR of the two columns plans slowly and may walk the primary key).
+    try:
+        return invitations.get(token_hash=token_hash)
+    except Invitation.DoesNotExist:
+        try:
+            return invitations.get(reminder_token_hash=token_hash)
+        except Invitation.DoesNotExist:
+            raise LinkUnknown from None
 
 
 def validate_score(survey: Survey, score) -> int:

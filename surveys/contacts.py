@@ -1,17 +1,17 @@
 """Contacts: create or update one (the rows' checks), and unsubscribe one from every later send."""
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from feedback_platform.activity import Actor, changed_fields, record_activity
 
-from .emails import UNSUBSCRIBE_SALT
-from .models import (
-    Contact,
-    Suppression,
-    SuppressionReason,
-)
+from .answers import LinkUnknown, invitation_of_token
+from .models import Contact, Invitation, Suppression, SuppressionReason
 
 CONTACT_FIELDS = ["email", "name", "language", "external_id", "customer_since", "attributes"]
 
@@ -77,11 +77,40 @@ def _upsert_contact(
     return contact, created, fields
 
 
+class UnsubscribeLinkExpired(Exception):
+    """The email that carried this unsubscribe link was sent more than UNSUBSCRIBE_LINK_DAYS ago; carries
+    its contact, whose language the page speaks."""
+
+    def __init__(self, contact: Contact | None):
+        super().__init__(contact.pk if contact else None)
+        self.contact = contact
+
+
+#: Links sent before unsubscribe links carried the email's token: a signed contact id. Honoured for their last
+#: UNSUBSCRIBE_LINK_DAYS (they carry their signing time), then this goes.
+LEGACY_UNSUBSCRIBE_SALT = "surveys.unsubscribe"
+
+
 def contact_for_unsubscribe(token: str) -> Contact | None:
+    """The contact an email's unsubscribe link was sent to; None for a token never issued here;
+    UnsubscribeLinkExpired when the email is older than UNSUBSCRIBE_LINK_DAYS."""
+    lifetime = timedelta(days=settings.UNSUBSCRIBE_LINK_DAYS)
+    if ":" in token:  # a legacy signed id (link tokens are URL-safe base64)
+        try:
+            contact_id = signing.loads(token, salt=LEGACY_UNSUBSCRIBE_SALT, max_age=lifetime)
+        except signing.SignatureExpired:
+            raise UnsubscribeLinkExpired(None) from None
+        except signing.BadSignature:
+            return None
+        return Contact.objects.filter(pk=contact_id).first()
     try:
-        return Contact.objects.filter(pk=signing.loads(token, salt=UNSUBSCRIBE_SALT)).first()
-    except signing.BadSignature:
+        invitation = invitation_of_token(token, Invitation.objects.select_related("contact"))
+    except LinkUnknown:
         return None
+    sent_at = invitation.sent_at or invitation.created_at
+    if timezone.now() - sent_at > lifetime:
+        raise UnsubscribeLinkExpired(invitation.contact)
+    return invitation.contact
 
 
 @transaction.atomic

@@ -12,6 +12,7 @@ from .answers import (
     add_emailed_comment,
     answer_link,
     find_invitation,
+    invitation_of_token,
     link_answer_id,
     link_answer_key,
     record_answer,
@@ -21,6 +22,7 @@ from .answers import (
 )
 from .contacts import (
     CONTACT_FIELDS,
+    UnsubscribeLinkExpired,
     contact_for_unsubscribe,
     unsubscribe,
     upsert_contact,
@@ -45,10 +47,12 @@ __all__ = [
     "LinkUnknown",
     "SUPPRESSION_OF_EVENT",
     "SurveyClosed",
+    "UnsubscribeLinkExpired",
     "add_emailed_comment",
     "answer_link",
     "contact_for_unsubscribe",
     "find_invitation",
+    "invitation_of_token",
     "invite_contact",
     "invite_contacts",
     "link_answer_id",

@@ -83,7 +83,11 @@ def _wants_json(request) -> bool:
 
 
 def _speak_customers_language(request, invitation):
-    translation.activate(invitation.contact.language or invitation.survey.default_language)
+    _speak_language(request, invitation.contact.language or invitation.survey.default_language)
+
+
+def _speak_language(request, language: str):
+    translation.activate(language or "en")
     request.LANGUAGE_CODE = translation.get_language()
 
 
@@ -172,11 +176,15 @@ def _carried_score(request, survey, previous) -> str:
 @require_http_methods(["GET", "HEAD", "POST"])
 def unsubscribe(request, token):
     """A GET shows a confirm button (link scanners open every link); a POST unsubscribes."""
-    contact = services.contact_for_unsubscribe(token)
+    try:
+        contact = services.contact_for_unsubscribe(token)
+    except services.UnsubscribeLinkExpired as expired:
+        if expired.contact:
+            _speak_language(request, expired.contact.language)
+        return render(request, "surveys/unsubscribe_expired.html", status=410)
     if contact is None:
         return render(request, "surveys/link_unknown.html", status=404)
-    translation.activate(contact.language or "en")
-    request.LANGUAGE_CODE = translation.get_language()
+    _speak_language(request, contact.language)
     if request.method == "POST":
         services.unsubscribe(contact=contact)
         return render(request, "surveys/unsubscribed.html", {"contact": contact})

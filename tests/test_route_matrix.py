@@ -16,7 +16,6 @@ from rest_framework.authtoken.models import Token
 
 from followup.models import EmailTemplate, Rule
 from reviews.models import ImportJob
-from surveys.emails import unsubscribe_url
 from tests.followup.helpers import detractor_case
 from tests.surveys.helpers import sent_invitation
 
@@ -210,7 +209,7 @@ def world(_fast_passwords, agent, other_team_agent, manager, admin_user):
             "slug": {"slug": survey.public_slug},
             "logo": {"survey_id": survey.pk, "version": "1"},
             "answer": {"token": answer_token},
-            "unsubscribe": {"token": unsubscribe_url(case.contact).rstrip("/").rsplit("/", 1)[-1]},
+            "unsubscribe": {"token": answer_token},
             "metric": {"kind": "nps"},
             "preview": {"key": "not-a-preview-of-yours"},
             "brand": {"color": "336699"},

@@ -84,6 +84,11 @@ def test_every_answer_page_fits_a_phone_and_a_too_long_comment_is_explained(phon
         assert not Answer.objects.filter(invitation=invitation, comment__startswith="快递").exists()
     expired, expired_token = sent_invitation(contact=ContactFactory(language=language))
     Invitation.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - timedelta(days=1))
+    Invitation.objects.filter(pk=expired.pk).update(sent_at=timezone.now() - timedelta(days=400))
     for path in (f"/s/{expired_token}/", "/s/not-a-real-token/"):
         phone.goto(live_server.url + path)
         assert scroll_width(phone) <= 390, path
+    phone.goto(f"{live_server.url}/u/{expired_token}/")  # an unsubscribe link older than UNSUBSCRIBE_LINK_DAYS
+    expect(phone.locator("h1")).to_be_visible()
+    assert scroll_width(phone) <= 390, "expired unsubscribe link"
+    phone.screenshot(path=str(SHOTS / f"unsubscribe-expired-{language}.png"))
