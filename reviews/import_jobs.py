@@ -1,8 +1,10 @@
 """Background imports from the web page: the job row carries the file and the progress."""
 
 import logging
+from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from feedback_platform.activity import Actor, record_activity
@@ -16,7 +18,22 @@ STOPPED = (
     "The import stopped on an unexpected error (logged for the administrators). The rows saved before it are "
     "kept: importing the file again adds only the rest."
 )
+STALLED = (
+    "The import stopped {attempts} times because the worker running it stopped (restarted, or out of memory or "
+    "time). The rows saved before are kept: importing the file again adds only the rest."
+)
+#: A running import saves a chunk (and its heartbeat) every few seconds; one silent this long lost its worker,
+#: and one queued this long lost its message.
+STALLED_AFTER = timedelta(minutes=10)
+#: How many workers may start one import before it ends as failed.
+MAX_ATTEMPTS = 3
 logger = logging.getLogger(__name__)
+
+
+def _stalled(now) -> Q:
+    cutoff = now - STALLED_AFTER
+    silent = Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
+    return Q(status=ImportJob.Status.RUNNING) & silent
 
 
 @transaction.atomic
@@ -36,16 +53,19 @@ def start_import(*, data: bytes, filename: str, platform: str, user) -> ImportJo
 
 
 def run_import(*, job_id: int) -> None:
-    """Import the job's file, saving progress after every chunk. A job already started is left alone."""
-    claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
-        status=ImportJob.Status.RUNNING, started_at=timezone.now()
+    """Import the job's file, saving progress after every chunk. A job another worker is running is left
+    alone; one whose worker died (silent for STALLED_AFTER) is taken over and adds only the rows not yet saved."""
+    now = timezone.now()
+    claimable = Q(status=ImportJob.Status.QUEUED) | _stalled(now)
+    claimed = ImportJob.objects.filter(claimable, pk=job_id, attempts__lt=MAX_ATTEMPTS).update(
+        status=ImportJob.Status.RUNNING, started_at=now, heartbeat_at=now, attempts=F("attempts") + 1
     )
     if not claimed:
         return
     job = ImportJob.objects.get(pk=job_id)
 
     def progress(done, total, failed):
-        ImportJob.objects.filter(pk=job_id).update(done=done, total=total, failed=failed)
+        ImportJob.objects.filter(pk=job_id).update(done=done, total=total, failed=failed, heartbeat_at=timezone.now())
 
     try:
         report = import_reviews(bytes(job.data), job.filename, platform=job.platform, progress=progress)
@@ -78,6 +98,17 @@ def run_import(*, job_id: int) -> None:
             "errors": len(report.errors),
         },
     )
+
+
+def stalled_imports() -> list[int]:
+    """The sweep's part: jobs whose worker died or whose message was lost are published again; those that
+    have had MAX_ATTEMPTS workers end as failed, saying so."""
+    now = timezone.now()
+    lost = Q(status=ImportJob.Status.QUEUED, created_at__lt=now - STALLED_AFTER)
+    jobs = ImportJob.objects.filter(lost | _stalled(now), created_at__gte=now - timedelta(days=7))
+    for job in jobs.filter(attempts__gte=MAX_ATTEMPTS):
+        _fail(job, STALLED.format(attempts=job.attempts))
+    return list(jobs.filter(attempts__lt=MAX_ATTEMPTS).order_by("pk").values_list("pk", flat=True))
 
 
 def _fail(job: ImportJob, reason: str) -> None:

@@ -15,15 +15,21 @@ def ingest_answer_task(answer_id: int) -> bool:
 
 @shared_task
 def sweep_unfinished_work() -> int:
-    """Beat: publish again what a lost task left undone (answers with no Feedback, unclassified feedback)."""
+    """Beat: publish again what a lost task left undone (answers with no Feedback, unclassified feedback,
+    imports whose worker died)."""
+    from .import_jobs import stalled_imports
+
     answers, customer_batches, bulk_batches = sweeps.unfinished_work()
+    imports = stalled_imports()
+    for job_id in imports:
+        run_import_task.delay(job_id)
     for answer_id in answers:
         ingest_answer_task.delay(answer_id)
     for feedback_ids in customer_batches:
         classify_feedback_task.delay(feedback_ids)
     for feedback_ids in bulk_batches:
         classify_feedback_task.apply_async(args=(feedback_ids,), queue=BULK_QUEUE)
-    return len(answers) + sum(map(len, customer_batches)) + sum(map(len, bulk_batches))
+    return len(imports) + len(answers) + sum(map(len, customer_batches)) + sum(map(len, bulk_batches))
 
 
 @shared_task
@@ -60,7 +66,8 @@ def reclassify_segments_task(kind: str, scale_max: int) -> int:
     return thresholds.reclassify(kind=kind, scale_max=scale_max)
 
 
-@shared_task
+# A big file takes longer than the default five minutes; still under the broker's visibility timeout (3600 s).
+@shared_task(soft_time_limit=1500, time_limit=1560)
 def run_import_task(job_id: int) -> None:
     from .import_jobs import run_import
 

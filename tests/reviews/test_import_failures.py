@@ -82,3 +82,62 @@ def test_a_nul_in_a_feedback_batch_is_that_items_error_and_the_valid_items_are_k
         (3, ["author_name"]),
     ]
     assert list(Feedback.objects.values_list("external_id", flat=True)) == ["a-1"]
+
+
+def _stall(job: ImportJob, *, minutes: int, attempts: int = 1) -> None:
+    """What a worker killed mid-import leaves: the job running, its heartbeat stopped `minutes` ago."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    then = timezone.now() - timedelta(minutes=minutes)
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.RUNNING, started_at=then, heartbeat_at=then, attempts=attempts
+    )
+
+
+def test_an_import_whose_worker_died_is_taken_over_by_the_sweep_and_adds_only_the_rest(manager):
+    from reviews.tasks import sweep_unfinished_work
+
+    rows = [f"r-{n},4,Fine {n},2026-11-01" for n in range(1, 41)]
+    job = job_for("review_id,rating,text,date\n" + "\n".join(rows) + "\n", manager)
+    first_half = job_for("review_id,rating,text,date\n" + "\n".join(rows[:20]) + "\n", manager)
+    run_import(job_id=first_half.pk)  # the rows the dead worker had saved
+    _stall(job, minutes=3)
+    run_import(job_id=job.pk)  # a redelivered message while the worker may still be alive: left alone
+    assert ImportJob.objects.get(pk=job.pk).status == ImportJob.Status.RUNNING
+    sweep_unfinished_work()
+    assert ImportJob.objects.get(pk=job.pk).status == ImportJob.Status.RUNNING  # not silent long enough
+    _stall(job, minutes=11)
+    sweep_unfinished_work()
+    job.refresh_from_db()
+    assert (job.status, job.attempts, job.created) == (ImportJob.Status.DONE, 2, 20), job.message
+    assert Feedback.objects.count() == 40
+
+
+def test_an_import_that_keeps_losing_its_worker_ends_failed_and_says_why(manager):
+    from reviews.tasks import sweep_unfinished_work
+
+    job = job_for("review_id,rating\nr-1,4\n", manager)
+    _stall(job, minutes=11, attempts=import_jobs.MAX_ATTEMPTS)
+    sweep_unfinished_work()
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.FAILED
+    assert "stopped 3 times" in job.message and job.errors[0]["field"] == "file"
+    assert not Feedback.objects.exists()
+    assert ActivityEntry.objects.filter(action="reviews.import.failed", target_id=str(job.pk)).exists()
+
+
+def test_an_import_whose_message_was_lost_is_published_again(manager):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from reviews.tasks import sweep_unfinished_work
+
+    job = job_for("review_id,rating\nr-1,4\n", manager)
+    sweep_unfinished_work()
+    assert ImportJob.objects.get(pk=job.pk).status == ImportJob.Status.QUEUED  # its message may be on its way
+    ImportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(minutes=11))
+    sweep_unfinished_work()
+    assert ImportJob.objects.get(pk=job.pk).status == ImportJob.Status.DONE
