@@ -31,14 +31,15 @@ class BatchResult:
 def build(
     item: dict, index: int, errors: dict, *, source: str, platform: str = "", thresholds: Thresholds | None = None
 ) -> Feedback | None:
-    """An unsaved Feedback from one item, or None with the item's field errors recorded (reviews.rows)."""
+    """An unsaved Feedback from one item, or None with the item's field errors recorded (reviews.rows checks
+    every value's length, so nothing here is cut)."""
     row, problems = check_review_row(item, now=timezone.now(), thresholds=thresholds)
     if row is None:
         errors[index] = problems
         return None
     segment, reason = segment_for(row.kind, row.score, row.scale_max, thresholds)
-    platform = str(item.get("platform") or platform)[:50]
-    comment = str(item.get("comment") or "").strip()[:10000]
+    platform = str(item.get("platform") or platform)
+    comment = str(item.get("comment") or "").strip()
     low, high, score = row.scale_min, row.scale_max, row.score
     return Feedback(
         source=source,
@@ -52,11 +53,11 @@ def build(
         segment_reason=reason,
         comment=comment,
         comment_hash=text_hash(comment),
-        language=str(item.get("language") or "")[:10],
+        language=str(item.get("language") or ""),
         platform=platform,
-        author_name=str(item.get("author_name") or "")[:200],
-        review_url=str(item.get("review_url") or "")[:500],
-        product_ref=str(item.get("product_ref") or "")[:200],
+        author_name=str(item.get("author_name") or ""),
+        review_url=str(item.get("review_url") or ""),
+        product_ref=str(item.get("product_ref") or ""),
         received_at=row.received_at,
         explanation={"segment": reason, "import": {k: item[k] for k in ("account_age_days", "remote") if k in item}},
         survey=_survey(item.get("survey")),

@@ -18,7 +18,17 @@ from surveys.models import SurveyKind
 from surveys.segments import current_thresholds, segment_for, thresholds_for
 
 from .models import Source
-from .rows import DATE, EXTERNAL_ID_MAX, LONG_ID, MISSING_ID, NOT_A_NUMBER, NUMBER, check_review_row
+from .rows import (
+    DATE,
+    EXTERNAL_ID_MAX,
+    LONG_ID,
+    MISSING_ID,
+    NOT_A_NUMBER,
+    NUMBER,
+    TEXT_LIMITS,
+    check_review_row,
+    too_long,
+)
 from .suspicion import text_hash
 
 COLUMNS = [
@@ -79,7 +89,7 @@ def stage_rows(items: list[dict], *, platform: str, first_row: int, errors: list
         kind, low, high, score = row.kind, row.scale_min, row.scale_max, row.score
         segment, reason = segment_for(kind, score, high, limits)
         extra = {k: item[k] for k in ("account_age_days", "remote") if k in item}
-        comment = str(item.get("comment") or "").strip()[:10000]
+        comment = str(item.get("comment") or "").strip()
         values = [
             Source.IMPORT,
             f"{platform}:{row.external_id}",
@@ -94,9 +104,9 @@ def stage_rows(items: list[dict], *, platform: str, first_row: int, errors: list
             text_hash(comment),
             "",
             platform[:50],
-            str(item.get("author_name") or "")[:200],
-            str(item.get("review_url") or "")[:500],
-            str(item.get("product_ref") or "")[:200],
+            str(item.get("author_name") or ""),
+            str(item.get("review_url") or ""),
+            str(item.get("product_ref") or ""),
             row.received_at.isoformat(),
             json.dumps({"segment": reason, "import": extra}, ensure_ascii=False),
         ]
@@ -170,6 +180,11 @@ def copy_csv(text: str, columns: dict[int, str], width: int, *, platform: str, p
         ELSE false END"""
     normal = f"lower(regexp_replace(coalesce({col('comment')}, ''), '\\s+', ' ', 'g'))"
     raw_columns = ", ".join(f"c{i} text" for i in range(width))
+    length_checks = "".join(
+        f"UNION ALL SELECT line, '{name}', %({name}_long)s FROM import_raw WHERE length({col(name)}) > %({name}_max)s\n"
+        for name in TEXT_LIMITS
+        if name in names
+    )
     insert = f"""
         WITH created AS (
         INSERT INTO reviews_feedback ({", ".join(COLUMNS)}, sentiment_label, tone, churn_intent, is_suspicious,
@@ -178,10 +193,10 @@ def copy_csv(text: str, columns: dict[int, str], width: int, *, platform: str, p
             -- surveys.segments.segment_for and segment_reason, repeated (tests/reviews/test_segment_sql.py)
             CASE WHEN s <= %(d)s THEN 'detractor' WHEN s <= %(p)s THEN 'passive' ELSE 'promoter' END,
             'star ' || s || '/5: detractor ≤%(d)s, passive ≤%(p)s',
-            left(coalesce({col("comment")}, ''), 10000),
+            coalesce({col("comment")}, ''),
             CASE WHEN length(n) >= 12 THEN encode(sha256(convert_to(n, 'UTF8')), 'hex') ELSE '' END,
-            '', %(platform)s, left(coalesce({col("author_name")}, ''), 200),
-            left(coalesce({col("review_url")}, ''), 500), left(coalesce({col("product_ref")}, ''), 200),
+            '', %(platform)s, coalesce({col("author_name")}, ''),
+            coalesce({col("review_url")}, ''), coalesce({col("product_ref")}, ''),
             CASE WHEN coalesce({date}, '') = '' THEN now() ELSE {date}::timestamptz END,
             jsonb_build_object('segment', 'star ' || s || '/5: detractor ≤%(d)s, passive ≤%(p)s',
                 'import', jsonb_strip_nulls(jsonb_build_object(
@@ -220,8 +235,11 @@ def copy_csv(text: str, columns: dict[int, str], width: int, *, platform: str, p
                 UNION ALL
                 SELECT line, 'received_at', 'not a date: ' || quote_literal({date}) FROM import_raw
                 WHERE NOT ({valid_date})
+                {length_checks}
                 """,
-                {"missing_id": MISSING_ID, "not_a_number": NOT_A_NUMBER, "long_id": LONG_ID, "id_max": EXTERNAL_ID_MAX},
+                {"missing_id": MISSING_ID, "not_a_number": NOT_A_NUMBER, "long_id": LONG_ID, "id_max": EXTERNAL_ID_MAX}
+                | {f"{name}_max": limit for name, limit in TEXT_LIMITS.items()}
+                | {f"{name}_long": too_long(limit) for name, limit in TEXT_LIMITS.items()},
             )
             cursor.execute("SELECT line + 1, field, reason FROM import_errors ORDER BY 1, 2")
             errors = [{"row": row, "field": field, "reason": reason} for row, field, reason in cursor.fetchall()]

@@ -21,11 +21,27 @@ from feedback_platform.cleantext import UNSTORABLE, is_storable
 from surveys.models import DEFAULT_SCALES, SurveyKind
 from surveys.segments import Thresholds, thresholds_for
 
+from .models import Feedback
+
 MISSING_ID = "required: it makes sending or importing twice harmless"
 # Feedback.external_id holds 200 characters: an imported id gets its platform's name (up to 50) and ":" before it.
 EXTERNAL_ID_MAX = 149
-LONG_ID = f"longer than {EXTERNAL_ID_MAX} characters"
 NOT_A_NUMBER = "required, a number"
+#: A review's comment is kept whole up to this many characters; a longer one is refused, never cut.
+COMMENT_MAX = 10_000
+#: Every free-form value and the characters its column holds: a longer one is that field's error.
+TEXT_LIMITS = {"comment": COMMENT_MAX} | {
+    name: Feedback._meta.get_field(name).max_length
+    for name in ("language", "platform", "author_name", "review_url", "product_ref")
+}
+
+
+def too_long(limit: int) -> str:
+    return f"longer than {limit} characters"
+
+
+LONG_ID = too_long(EXTERNAL_ID_MAX)
+
 # A score: digits with an optional fraction, rounded half up (PostgreSQL's round() of a numeric does the same).
 NUMBER = r"^\s*[0-9]+(\.[0-9]+)?\s*$"
 # A date, exact enough that a value passing it always casts: hours, minutes, seconds and offsets in range
@@ -60,6 +76,9 @@ def check_review_row(
     errors: dict[str, str] = {
         name: str(UNSTORABLE) for name, value in item.items() if isinstance(value, str) and not is_storable(value)
     }
+    for name, limit in TEXT_LIMITS.items():
+        if len(str(item.get(name) or "").strip()) > limit:
+            errors.setdefault(name, too_long(limit))
     external_id = str(item.get("external_id") or "").strip()
     if not external_id:
         errors["external_id"] = MISSING_ID

@@ -115,3 +115,60 @@ def test_the_csv_fast_path_in_sql_refuses_and_stores_as_the_rule():
     result = fastimport.copy_csv(csv_text(), {0: "external_id", 1: "score", 2: "received_at"}, 3, platform="sql")
     assert refused(result.errors) == REFUSED
     assert_stored_as_expected("sql")
+
+
+# Values too long for their column are that field's error on every path, never cut; at the limit, kept whole.
+LONG_NAMES = ("external_id", "score", "comment", "author_name", "product_ref", "review_url")
+URL = "https://reviews.example/"
+LONG_ROWS = [
+    ("l1", "4", "很" * 10_001, "", "", ""),
+    ("l2", "4", "ok", "名" * 201, "", ""),
+    ("l3", "4", "ok", "", "p" * 201, ""),
+    ("l4", "4", "ok", "", "", URL + "u" * (501 - len(URL))),
+    ("l5", "2", "很" * 10_000, "名" * 200, "p" * 200, URL + "u" * (500 - len(URL))),
+]
+LONG_REFUSED = {
+    (2, "comment"): "longer than 10000 characters",
+    (3, "author_name"): "longer than 200 characters",
+    (4, "product_ref"): "longer than 200 characters",
+    (5, "review_url"): "longer than 500 characters",
+}
+
+
+def long_csv() -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows([("id", "rating", "text", "author", "product", "url"), *LONG_ROWS])
+    return out.getvalue()
+
+
+def long_items() -> list[dict]:
+    return [{name: value for name, value in zip(LONG_NAMES, row, strict=True) if value} for row in LONG_ROWS]
+
+
+def assert_kept_whole(platform: str) -> None:
+    stored = Feedback.objects.get(platform=platform)
+    assert stored.external_id == f"{platform}:l5"
+    assert (len(stored.comment), len(stored.author_name), len(stored.product_ref), len(stored.review_url)) == (
+        10_000,
+        200,
+        200,
+        500,
+    )
+
+
+def test_a_value_too_long_for_its_column_is_refused_alike_on_every_path():
+    result = ingest_batch(long_items(), source=Source.IMPORT, platform="api", classify_now=False)
+    assert {(i + 2, f): r for i, fields in result.errors.items() for f, r in fields.items()} == LONG_REFUSED
+    assert_kept_whole("api")
+    report = import_reviews(long_csv().encode(), "r.csv", platform="rows", classify_now=True)
+    assert refused(report.errors) == LONG_REFUSED
+    assert_kept_whole("rows")
+    errors: list[dict] = []
+    buffer, staged = fastimport.stage_rows(long_items(), platform="xlsx", first_row=2, errors=errors)
+    assert refused(errors) == LONG_REFUSED and staged == 1
+    if connection.vendor == "postgresql":
+        fastimport.copy_rows(buffer=buffer)
+        assert_kept_whole("xlsx")
+        columns = dict(enumerate(LONG_NAMES))
+        assert refused(fastimport.copy_csv(long_csv(), columns, 6, platform="sql").errors) == LONG_REFUSED
+        assert_kept_whole("sql")
