@@ -7,6 +7,7 @@ from surveys.models import Answer
 
 from . import suspicion, thresholds
 from .classify import classify_text
+from .corrections import apply_corrections
 from .language import detect_language
 from .models import Feedback, LifecycleStage, Source, Topic
 from .segments import segment_for
@@ -30,10 +31,11 @@ def classify(feedback: Feedback, *, limits: dict | None = None, taxonomy: list |
     labels = classify_text(feedback.comment, feedback.language, taxonomy=taxonomy)
     feedback.sentiment_score, feedback.sentiment_label = labels.sentiment_score, labels.sentiment_label
     feedback.tone, feedback.churn_intent = labels.tone, labels.churn_intent
-    given = {key: value for key, value in (feedback.explanation or {}).items() if key == "import"}
+    # What the import said and what a person corrected outlive a re-classification.
+    given = {key: value for key, value in (feedback.explanation or {}).items() if key in ("import", "corrected")}
     feedback.explanation = {"segment": feedback.segment_reason, **labels.explanation, **given}
     feedback.classified_at = timezone.now()
-    return labels.topics
+    return apply_corrections(feedback, labels.topics)
 
 
 def normalized(score: int, low: int, high: int) -> float:

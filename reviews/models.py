@@ -252,3 +252,37 @@ class ImportJob(models.Model):
             return None
         elapsed = (timezone.now() - self.started_at).total_seconds()
         return elapsed / self.done * (self.total - self.done)
+
+
+class CorrectionKind(models.TextChoices):
+    SENTIMENT = "sentiment", _("Sentiment")
+    CHURN = "churn", _("Churn intent")
+    TOPIC_ADDED = "topic_added", _("Topic added")
+    TOPIC_REMOVED = "topic_removed", _("Topic removed")
+
+
+class LabelCorrection(models.Model):
+    """A person's correction of one label of one feedback (reviews.corrections): who, when, from what to what.
+
+    Append-only history; the latest correction per feedback and field is what the feedback shows and what
+    the next model trains on. `model_version` is the classifier version that made the old label, when known.
+    """
+
+    feedback = models.ForeignKey(Feedback, on_delete=models.CASCADE, related_name="corrections")
+    kind = models.CharField(max_length=14, choices=CorrectionKind.choices)
+    old_value = models.CharField(max_length=50, blank=True)
+    new_value = models.CharField(max_length=50, blank=True)
+    model_version = models.PositiveIntegerField(null=True, blank=True)
+    language = models.CharField(max_length=10, blank=True, help_text=_("The feedback's language when corrected."))
+    corrected_by = models.ForeignKey("auth.User", on_delete=models.SET_NULL, null=True, related_name="+")
+    corrected_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-corrected_at", "-pk"]
+        indexes = [
+            models.Index(fields=["feedback", "kind"], name="correction_feedback_kind_idx"),
+            models.Index(fields=["corrected_at"], name="correction_at_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.old_value}→{self.new_value}"

@@ -12,3 +12,8 @@ feedback_classified = Signal()
 #: set-based way. Not sent per feedback, and ``feedback_classified`` is not sent for these rows: nothing is
 #: acted on again (no rule fires, no apology leaves) because an admin moved a threshold.
 segments_reclassified = Signal()
+
+#: Sent inside the transaction of ``reviews.corrections.correct_label`` after a person changed a label of
+#: ``feedback`` (kind: sentiment, churn, topic_added, topic_removed), so `followup` can recompute the open
+#: case's priority and routing at once.
+label_corrected = Signal()
