@@ -279,6 +279,7 @@ class LabelCorrection(models.Model):
 
     class Meta:
         ordering = ["-corrected_at", "-pk"]
+        permissions = [("correct_labels", "Can correct the labels of the feedback they see")]
         indexes = [
             models.Index(fields=["feedback", "kind"], name="correction_feedback_kind_idx"),
             models.Index(fields=["corrected_at"], name="correction_at_idx"),

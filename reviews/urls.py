@@ -1,11 +1,12 @@
 from django.urls import path
 
-from . import explorer, import_views, views
+from . import correction_views, explorer, import_views, views
 
 app_name = "reviews"
 urlpatterns = [
     path("", views.overview, name="overview"),
     path("feedback/", explorer.explorer, name="explorer"),
+    path("feedback/<int:pk>/labels/", correction_views.correct, name="correct_labels"),
     path("imports/", import_views.imports, name="imports"),
     path("imports/<int:pk>/", import_views.import_job, name="import_job"),
     path("imports/<int:pk>/errors.csv", import_views.import_errors, name="import_errors"),

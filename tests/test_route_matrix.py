@@ -112,6 +112,7 @@ ROUTES: dict[str, Row] = {
     # reports
     "reviews:overview": r("GET", LOGIN, 403, 403, 200, 200),
     "reviews:explorer": r("GET", LOGIN, 200, 200, 200, 200),
+    "reviews:correct_labels": r("POST", LOGIN, 400, 404, 400, 400, "feedback"),  # no correction named: 400
     "reviews:imports": r("GET", LOGIN, 403, 403, 200, 200),
     "reviews:import_job": r("GET", LOGIN, 403, 403, 200, 200, "import_job"),
     "reviews:import_errors": r("GET", LOGIN, 403, 403, 200, 200, "import_job"),
@@ -204,6 +205,7 @@ def world(_fast_passwords, agent, other_team_agent, manager, admin_user):
         "users": {"agent": agent, "outsider": other_team_agent, "manager": manager, "admin": admin_user},
         "args": {
             "case": {"pk": case.pk},
+            "feedback": {"pk": case.feedback_id},
             "contact": {"pk": case.contact_id},
             "survey": {"pk": survey.pk},
             "slug": {"slug": survey.public_slug},
