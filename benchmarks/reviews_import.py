@@ -103,7 +103,9 @@ def main():
     print(f"bare COPY of the CSV into a plain table, no index: {copy_rate:10,.0f} rows/s ({copy_seconds:.1f} s)")
 
     started = time.perf_counter()
-    report = import_reviews(data, path.name, platform="bench")  # the PostgreSQL fast path; text classified later
+    report = import_reviews(
+        data=data, filename=path.name, platform="bench"
+    )  # the PostgreSQL fast path; text classified later
     import_seconds = time.perf_counter() - started
     import_rate = args.rows / import_seconds
     print(
@@ -139,7 +141,7 @@ def main():
         f"with an idempotency key is {100 * minimal / copy_rate:.0f}%)"
     )
     started = time.perf_counter()
-    again = import_reviews(data, path.name, platform="bench")
+    again = import_reviews(data=data, filename=path.name, platform="bench")
     print(
         f"re-import:         {again.created} new, {again.existing:,} already there "
         f"({time.perf_counter() - started:.1f} s)"

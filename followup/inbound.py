@@ -112,7 +112,7 @@ def ledger_key(message, raw: bytes | None = None) -> str:
 
 
 @transaction.atomic
-def receive_email(message, *, raw: bytes | None = None) -> tuple[InboundEmail, bool]:
+def receive_email(*, message, raw: bytes | None = None) -> tuple[InboundEmail, bool]:
     """Record one customer email where a person sees it; returns (ledger row, created). Idempotent: the same
     Message-ID again returns the first row and changes nothing, so a webhook retried or a mailbox read twice
     never doubles a reply."""

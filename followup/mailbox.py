@@ -93,7 +93,7 @@ def _read_unseen(imap: imaplib.IMAP4, batch: int) -> Outcome:
         if raw is None:
             continue
         try:
-            _row, created = receive_email(AnymailInboundMessage.parse_raw_mime_bytes(raw), raw=raw)
+            _row, created = receive_email(message=AnymailInboundMessage.parse_raw_mime_bytes(raw), raw=raw)
         except IntegrityError:  # the same message committed by a webhook at this very moment
             created = False
         except Exception:

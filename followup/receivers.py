@@ -24,4 +24,4 @@ def follow_corrected_labels(sender, feedback, **kwargs):
 
 @receiver(inbound, dispatch_uid="followup.customer_reply")
 def record_inbound_reply(sender, event, esp_name, **kwargs):
-    inbound_email.receive_email(event.message)
+    inbound_email.receive_email(message=event.message)

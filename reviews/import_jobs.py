@@ -37,14 +37,14 @@ def _stalled(now) -> Q:
 
 
 @transaction.atomic
-def start_import(*, data: bytes, filename: str, platform: str, user) -> ImportJob:
-    job = ImportJob.objects.create(data=data, filename=filename, platform=platform, created_by=user)
+def start_import(*, data: bytes, filename: str, platform: str, user, encoding: str = "detect") -> ImportJob:
+    job = ImportJob.objects.create(data=data, filename=filename, platform=platform, encoding=encoding, created_by=user)
     record_activity(
         actor=Actor.of(user),
         action="reviews.import.started",
         target=job,
         label=filename,
-        payload={"platform": platform, "bytes": len(data)},
+        payload={"platform": platform, "bytes": len(data), "encoding": encoding},
     )
     from .tasks import run_import_task
 
@@ -68,7 +68,9 @@ def run_import(*, job_id: int) -> None:
         ImportJob.objects.filter(pk=job_id).update(done=done, total=total, failed=failed, heartbeat_at=timezone.now())
 
     try:
-        report = import_reviews(bytes(job.data), job.filename, platform=job.platform, progress=progress)
+        report = import_reviews(
+            data=bytes(job.data), filename=job.filename, encoding=job.encoding, platform=job.platform, progress=progress
+        )
     except UnreadableFile as error:
         _fail(job, str(error))
         return
@@ -83,7 +85,7 @@ def run_import(*, job_id: int) -> None:
         failed=len({e["row"] for e in report.errors}),
         created=report.created,
         errors=report.errors,
-        message=f"{report.created} new, {report.existing} already imported ({report.encoding})",
+        encoding=report.encoding,
         finished_at=timezone.now(),
     )
     record_activity(

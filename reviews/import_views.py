@@ -3,7 +3,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 
-from feedback_platform.textfiles import REVIEW_FILES, SpreadsheetField
+from feedback_platform.textfiles import REVIEW_FILES, SpreadsheetField, encoding_field
 
 from .exports import export
 from .import_jobs import start_import
@@ -13,6 +13,7 @@ from .models import ImportJob
 class ImportForm(forms.Form):
     file = SpreadsheetField(limit=REVIEW_FILES)
     platform = forms.SlugField(label=_("Platform"), help_text=_("Where the reviews come from, e.g. tmall, app-store."))
+    encoding = encoding_field()
 
 
 @login_required
@@ -22,7 +23,11 @@ def imports(request):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         job = start_import(
-            data=upload.read(), filename=upload.name, platform=form.cleaned_data["platform"], user=request.user
+            data=upload.read(),
+            filename=upload.name,
+            platform=form.cleaned_data["platform"],
+            encoding=form.cleaned_data["encoding"] or "detect",
+            user=request.user,
         )
         return redirect("reviews:import_job", pk=job.pk)
     jobs = ImportJob.objects.defer("data")[:20]

@@ -55,9 +55,10 @@ def map_columns(header: list[str], mapping: dict | None = None) -> tuple[dict[in
 
 
 def import_reviews(
+    *,
     data: bytes,
     filename: str,
-    *,
+    encoding: str = "detect",
     platform: str,
     mapping: dict | None = None,
     progress=None,
@@ -66,7 +67,7 @@ def import_reviews(
 ) -> ImportReport:
     """Import a review file in chunks; a bad row is reported (row, field, reason), the others are kept."""
     if _whole_file_in_sql(filename, classify_now):
-        text, encoding = decode(data)
+        text, encoding = decode(data, encoding)
         header = [cell.strip() for cell in next(csv.reader(io.StringIO(text)), [])]
         columns, unknown = _required_columns(header, mapping)
         # COPY refuses a NUL: such a file goes row by row below, which reports each row that has one.
@@ -76,7 +77,7 @@ def import_reviews(
                 return _import_in_sql(text, len(header), columns, report, platform=platform, progress=progress)
             except DatabaseError:
                 pass  # a value the SQL checks missed and PostgreSQL refused: row by row below, which names it
-    header, rows, encoding = read_table(data, filename)
+    header, rows, encoding = read_table(data, filename, encoding=encoding)
     columns, unknown = _required_columns(header, mapping)
     report = ImportReport(rows=len(rows), encoding=encoding, unknown_columns=unknown)
     fast = connection.vendor == "postgresql" and "contact_email" not in columns.values() and not classify_now

@@ -233,6 +233,9 @@ class ImportJob(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     # A running import touches this with every chunk it saves: one silent for long has lost its worker.
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # A CSV's encoding as the user picked it on the form ("detect" unless they knew better); once the
+    # import is done, the encoding the file was read in.
+    encoding = models.CharField(max_length=20, default="detect")
     attempts = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -241,6 +244,17 @@ class ImportJob(models.Model):
 
     def __str__(self):
         return f"{self.filename} ({self.status})"
+
+    @property
+    def existing(self) -> int:
+        """Rows of a finished import that were there already (imported before, or twice in the file)."""
+        return max(0, self.done - self.failed - self.created)
+
+    @property
+    def encoding_name(self) -> str:
+        from feedback_platform.textfiles import ENCODINGS
+
+        return str(ENCODINGS.get(self.encoding.replace("utf-8-sig", "utf-8"), self.encoding))
 
     @property
     def percent(self) -> int:

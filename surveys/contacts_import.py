@@ -24,7 +24,7 @@ class ContactImportReport:
 
 
 @transaction.atomic
-def import_contacts(data: bytes, filename: str, *, encoding: str = "detect") -> ContactImportReport:
+def import_contacts(*, data: bytes, filename: str, encoding: str = "detect") -> ContactImportReport:
     """Upsert every valid row by external id or email; report invalid emails, unknown columns and duplicates.
     Staff imports go through `editing.import_contact_file`, which records the activity."""
     header, rows, found = read_table(data, filename, encoding=encoding)

@@ -147,7 +147,7 @@ def archive_contact(*, actor: Actor, contact: Contact) -> Contact:
 def import_contact_file(*, actor: Actor, data: bytes, filename: str, encoding: str = "detect") -> ContactImportReport:
     """Upsert a CSV or XLSX file's contacts (a CSV read in `encoding`, or detected); one entry for the whole
     file, with its counts."""
-    report = import_contacts(data, filename, encoding=encoding)
+    report = import_contacts(data=data, filename=filename, encoding=encoding)
     record_activity(
         actor=actor,
         action="surveys.contact.imported",

@@ -87,10 +87,10 @@ def test_both_imports_read_a_forged_sheet_as_the_rows_it_holds():
     from reviews.imports import import_reviews
     from surveys.contacts_import import import_contacts
 
-    contacts = import_contacts(xlsx(CONTACTS[:3], dimension="A1:XFD1048576"), "contacts.xlsx")
+    contacts = import_contacts(data=xlsx(CONTACTS[:3], dimension="A1:XFD1048576"), filename="contacts.xlsx")
     assert (contacts.rows, contacts.created, contacts.errors) == (2, 2, [])  # not 16,382 unknown columns
     reviews = [["id", "rating", "review"], ["r1", 5, "Great"], ["r2", 1, "Late"]]
-    report = import_reviews(xlsx(reviews, dimension="A1:XFD1048576"), "reviews.xlsx", platform="shop")
+    report = import_reviews(data=xlsx(reviews, dimension="A1:XFD1048576"), filename="reviews.xlsx", platform="shop")
     assert (report.rows, report.created, report.unknown_columns) == (2, 2, [])
 
 

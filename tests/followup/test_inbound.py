@@ -114,7 +114,7 @@ def test_a_made_up_message_id_matches_nothing(tmp_path):
     case = apology_case()
     apology = case.emails.get()
     forged = f"<outbox-{apology.pk}.0123456789abcdef@example.com>"
-    row, _created = receive_email(parse(raw_reply("care@example.com", in_reply_to=forged)))
+    row, _created = receive_email(message=parse(raw_reply("care@example.com", in_reply_to=forged)))
     assert row.outcome == InboundOutcome.UNMATCHED
     assert not case.events.filter(kind=EventKind.CUSTOMER_REPLY).exists()
 
@@ -140,7 +140,7 @@ def parse(raw: str):
 
 def test_only_the_new_text_lands_on_the_timeline_and_the_quote_is_kept_folded(client, agent):
     case = apology_case()
-    receive_email(reply_in_thread(case.emails.get()))
+    receive_email(message=reply_in_thread(case.emails.get()))
     reply = case.events.get(kind=EventKind.CUSTOMER_REPLY)
     assert reply.body == "还是没有收到退款。"
     assert "很抱歉给您带来不便" in reply.data["quoted"]
@@ -170,7 +170,7 @@ def test_a_reply_to_a_resolved_case_reopens_it_at_the_top_of_the_queue_and_tells
     assert case.first_responded_at is not None and case.recovery_due_at is not None
     resolution = case.emails.get(idempotency_key=f"resolution:{case.pk}")
 
-    receive_email(reply_in_thread(resolution))
+    receive_email(message=reply_in_thread(resolution))
 
     case.refresh_from_db()
     assert case.status == CaseStatus.IN_PROGRESS and case.resolved_at is None and case.recovery_due_at is None
@@ -186,7 +186,7 @@ def test_a_reply_to_a_resolved_case_reopens_it_at_the_top_of_the_queue_and_tells
 
 def test_a_reopened_case_resolved_again_sends_a_second_close_the_loop_email_in_the_thread(agent):
     case = resolved(apology_case(), agent)
-    receive_email(reply_in_thread(case.emails.get(idempotency_key=f"resolution:{case.pk}")))
+    receive_email(message=reply_in_thread(case.emails.get(idempotency_key=f"resolution:{case.pk}")))
     resolved(case, agent)
     again = case.emails.get(idempotency_key=f"resolution:{case.pk}:2")
     assert again.thread_root == case.emails.order_by("pk")[0].message_id and again.subject.startswith("Re: ")
@@ -196,7 +196,7 @@ def test_a_reply_to_a_troll_case_keeps_it_closed_and_quiet(agent):
     case = apology_case()
     cases.claim_case(case=case, user=agent)
     cases.mark_troll(case=case, agent=agent, reason="fake order")
-    receive_email(reply_in_thread(case.emails.get()))
+    receive_email(message=reply_in_thread(case.emails.get()))
     case.refresh_from_db()
     assert case.status == CaseStatus.SPAM
     assert not OutboxEmail.objects.filter(idempotency_key__startswith="customer_reply:").exists()
@@ -227,7 +227,7 @@ def test_the_re_survey_continues_the_thread_and_a_reply_to_it_lands_on_the_case(
     (resurvey,) = [m for m in mailoutbox if m.extra_headers["Message-ID"].startswith("<invitation-")]
     assert resurvey.extra_headers["In-Reply-To"] == case.emails.order_by("pk")[0].message_id
 
-    receive_email(reply_in_thread(resurvey.extra_headers["Message-ID"]))
+    receive_email(message=reply_in_thread(resurvey.extra_headers["Message-ID"]))
     case.refresh_from_db()
     assert case.events.filter(kind=EventKind.CUSTOMER_REPLY).exists() and case.status == CaseStatus.IN_PROGRESS
 
@@ -238,7 +238,7 @@ def test_a_reply_to_a_thank_you_joins_the_answer_and_is_classified_again(django_
     thanks = OutboxEmail.objects.get(feedback=feedback)
     assert thanks.case is None
     with django_capture_on_commit_callbacks(execute=True):
-        row, _created = receive_email(reply_in_thread(thanks, body="Actually the parcel was damaged.\r\n"))
+        row, _created = receive_email(message=reply_in_thread(thanks, body="Actually the parcel was damaged.\r\n"))
     assert row.outcome == InboundOutcome.ANSWER
     feedback.refresh_from_db()
     assert feedback.comment == "Fine\n\nActually the parcel was damaged."
@@ -246,7 +246,7 @@ def test_a_reply_to_a_thank_you_joins_the_answer_and_is_classified_again(django_
 
 def test_a_reply_to_an_invitation_never_answered_reaches_the_managers(manager):
     invitation, _token = sent_invitation()
-    row, _created = receive_email(reply_in_thread(signed_message_id("invitation", invitation.pk)))
+    row, _created = receive_email(message=reply_in_thread(signed_message_id("invitation", invitation.pk)))
     assert (row.outcome, row.contact) == (InboundOutcome.UNMATCHED, invitation.contact)
     assert OutboxEmail.objects.filter(idempotency_key=f"unmatched_reply:{row.pk}:{manager.pk}").exists()
 
@@ -254,7 +254,9 @@ def test_a_reply_to_an_invitation_never_answered_reaches_the_managers(manager):
 def test_a_reply_to_a_reminder_of_an_answered_invitation_joins_the_answer():
     feedback = detractor_feedback(score=9, comment="")
     reminder = Reminder.objects.create(invitation=feedback.answer.invitation)
-    row, _created = receive_email(reply_in_thread(signed_message_id("reminder", reminder.pk), body="Great app\r\n"))
+    row, _created = receive_email(
+        message=reply_in_thread(signed_message_id("reminder", reminder.pk), body="Great app\r\n")
+    )
     assert row.outcome == InboundOutcome.ANSWER
     assert Answer.objects.get(pk=feedback.answer_id).comment == "Great app"
 
@@ -271,7 +273,7 @@ def test_an_out_of_office_reply_reopens_nothing_and_wakes_nobody(agent, header):
         f"From: Ada <ada@customer.example>\r\nTo: care@example.com\r\nSubject: Out of office\r\n{header}\r\n"
         f"Message-ID: <ooo@customer.example>\r\nIn-Reply-To: {resolution.message_id}\r\n\r\nI am away until Monday.\r\n"
     )
-    row, _created = receive_email(parse(raw))
+    row, _created = receive_email(message=parse(raw))
     case.refresh_from_db()
     assert (row.outcome, row.case) == (InboundOutcome.AUTO_REPLY, case)
     assert case.status == CaseStatus.RESOLVED

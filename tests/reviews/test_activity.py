@@ -34,3 +34,23 @@ def test_an_unreadable_import_is_recorded_as_failed_by_the_system(manager):
     assert ImportJob.objects.get(pk=job.pk).status == ImportJob.Status.FAILED
     failed = ActivityEntry.objects.get(action="reviews.import.failed")
     assert failed.actor_kind == ActorKind.SYSTEM and failed.target_id == str(job.pk)
+
+
+def test_the_encoding_picked_on_the_form_reads_the_file(client, manager):
+    """Kanji-only names read as Chinese by detection: the user who knows the file is Shift_JIS says so."""
+    from reviews.models import Feedback
+
+    client.force_login(manager)
+    names = "review_id,rating,author\nr-1,2,山田太郎\nr-2,5,佐藤花子\n".encode("shift_jis")
+    upload = SimpleUploadedFile("rakuten.csv", names)
+    form = {"file": upload, "platform": "rakuten", "encoding": "shift_jis"}
+    assert client.post(reverse("reviews:imports"), form).status_code == 302
+    job = ImportJob.objects.get()
+    assert (job.status, job.encoding) == (ImportJob.Status.DONE, "shift_jis"), job.message
+    assert sorted(Feedback.objects.values_list("author_name", flat=True)) == ["佐藤花子", "山田太郎"]
+    wrong = {"file": SimpleUploadedFile("again.csv", names), "platform": "rakuten", "encoding": "utf-8"}
+    assert client.post(reverse("reviews:imports"), wrong).status_code == 302
+    failed = ImportJob.objects.get(filename="again.csv")
+    assert failed.status == ImportJob.Status.FAILED
+    assert failed.message == "This file is not UTF-8: choose another encoding, or Detect."
+    assert client.post(reverse("reviews:imports"), {**wrong, "encoding": "ebcdic"}).status_code == 400

@@ -79,7 +79,7 @@ def test_agents_cannot_post_feedback(client, agent):
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
 def test_chinese_files_in_every_encoding(encoding):
-    report = import_reviews(CSV.encode(encoding), "reviews.csv", platform="tmall", classify_now=True)
+    report = import_reviews(data=CSV.encode(encoding), filename="reviews.csv", platform="tmall", classify_now=True)
     assert report.created == 2 and report.encoding == encoding
     assert report.errors == [{"row": 4, "field": "score", "reason": "9 is outside 1..5"}]
     broken = Feedback.objects.get(external_id="tmall:1")
@@ -90,8 +90,8 @@ def test_chinese_files_in_every_encoding(encoding):
 def test_a_japanese_shift_jis_file_and_a_second_import_adds_nothing():
     data = "id,評価,本文\nA,2,配送が遅すぎます\nB,5,とても親切でした\n".encode("shift_jis")
     assert decode(data)[1] == "shift_jis"
-    first = import_reviews(data, "r.csv", platform="rakuten", classify_now=True)
-    second = import_reviews(data, "r.csv", platform="rakuten", classify_now=True)
+    first = import_reviews(data=data, filename="r.csv", platform="rakuten", classify_now=True)
+    second = import_reviews(data=data, filename="r.csv", platform="rakuten", classify_now=True)
     assert (first.created, second.created, second.existing) == (2, 0, 2)
     assert Feedback.objects.get(external_id="rakuten:A").comment == "配送が遅すぎます"
 
@@ -103,8 +103,8 @@ def test_xlsx_with_a_column_mapping():
     buffer = io.BytesIO()
     workbook.save(buffer)
     report = import_reviews(
-        buffer.getvalue(),
-        "r.xlsx",
+        data=buffer.getvalue(),
+        filename="r.xlsx",
         platform="shop",
         mapping={"external_id": "ref", "score": "stars", "comment": "what they said"},
     )
@@ -130,7 +130,7 @@ def test_suspicious_reviews_get_no_reply_and_go_to_the_review_queue():
         b"id,rating,review,author,account_age_days\n"
         b"s1,1,Terrible shop. Add me on WeChat to get your money back,troll1,1\n"
     )
-    import_reviews(data, "r.csv", platform="shop", classify_now=True)
+    import_reviews(data=data, filename="r.csv", platform="shop", classify_now=True)
     review = Feedback.objects.get(external_id="shop:s1")
     assert review.is_suspicious and review.suspicion_score >= 0.5
     assert set(review.explanation["suspicion"]["reasons"]) == {"new_account", "off_platform_contact"}
@@ -140,12 +140,14 @@ def test_suspicious_reviews_get_no_reply_and_go_to_the_review_queue():
 
 def test_the_same_text_from_several_authors_is_suspicious():
     rows = "".join(f"d{i},1,This shop sells fake goods avoid it,author{i}\n" for i in range(3))
-    import_reviews(f"id,rating,review,author\n{rows}".encode(), "r.csv", platform="shop", classify_now=True)
+    import_reviews(
+        data=f"id,rating,review,author\n{rows}".encode(), filename="r.csv", platform="shop", classify_now=True
+    )
     assert Feedback.objects.get(external_id="shop:d2").explanation["suspicion"]["reasons"]["same_text_other_authors"]
 
 
 def test_changing_thresholds_reclassifies_stored_feedback(django_capture_on_commit_callbacks):
-    import_reviews(b"id,rating\na,3\nb,4\n", "r.csv", platform="shop", classify_now=True)
+    import_reviews(data=b"id,rating\na,3\nb,4\n", filename="r.csv", platform="shop", classify_now=True)
     rollups.refresh()
     with django_capture_on_commit_callbacks(execute=True):
         SegmentThreshold.objects.create(kind="star", scale_max=5, detractor_max=3, passive_max=4)
@@ -164,9 +166,9 @@ def test_the_postgresql_fast_path_imports_once_and_classifies_in_the_background(
     if connection.vendor != "postgresql":
         pytest.skip("the COPY fast path is PostgreSQL's; CI runs this on PostgreSQL")
     with django_capture_on_commit_callbacks(execute=True) as background:
-        first = import_reviews(CSV.encode("gb18030"), "r.csv", platform="tmall")
+        first = import_reviews(data=CSV.encode("gb18030"), filename="r.csv", platform="tmall")
     assert len(background) == 1  # one classification task for the chunk
-    second = import_reviews(CSV.encode("gb18030"), "r.csv", platform="tmall")
+    second = import_reviews(data=CSV.encode("gb18030"), filename="r.csv", platform="tmall")
     assert (first.created, second.created, second.existing) == (2, 0, 2)
     assert first.errors == [{"row": 4, "field": "score", "reason": "9 is outside 1..5"}]
     broken = Feedback.objects.get(external_id="tmall:1")
@@ -198,7 +200,7 @@ def test_a_page_import_runs_in_the_background_with_progress_and_an_error_report(
 
 
 def test_every_feedback_keeps_a_normalised_score(client):
-    import_reviews(b"id,rating\nn1,4\n", "r.csv", platform="shop", classify_now=True)
+    import_reviews(data=b"id,rating\nn1,4\n", filename="r.csv", platform="shop", classify_now=True)
     assert Feedback.objects.get(external_id="shop:n1").normalized_score == 0.75
 
 
@@ -214,7 +216,10 @@ def test_the_fast_path_names_every_impossible_date_and_reports_progress_slice_by
     rows = "".join(f"r{i},4,Fine,{date}\n" for i, date in enumerate(dates))
     seen = []
     report = import_reviews(
-        f"id,rating,review,date\n{rows}".encode(), "r.csv", platform="shop", progress=lambda *a: seen.append(a)
+        data=f"id,rating,review,date\n{rows}".encode(),
+        filename="r.csv",
+        platform="shop",
+        progress=lambda *a: seen.append(a),
     )
     assert [(error["row"], error["field"]) for error in report.errors] == [
         (3, "received_at"),
@@ -228,7 +233,7 @@ def test_the_fast_path_names_every_impossible_date_and_reports_progress_slice_by
 
 def test_a_header_without_an_id_column_is_refused_before_anything_is_stored():
     with pytest.raises(UnreadableFile, match="No column for external_id"):
-        import_reviews(b"rating,review\n5,Great\n", "r.csv", platform="shop")
+        import_reviews(data=b"rating,review\n5,Great\n", filename="r.csv", platform="shop")
     assert not Feedback.objects.exists()
 
 

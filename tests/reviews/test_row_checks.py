@@ -94,7 +94,7 @@ def test_the_api_batch_refuses_and_stores_as_the_rule():
 
 
 def test_the_row_by_row_file_import_refuses_and_stores_as_the_rule():
-    report = import_reviews(csv_text().encode(), "r.csv", platform="rows", classify_now=True)
+    report = import_reviews(data=csv_text().encode(), filename="r.csv", platform="rows", classify_now=True)
     assert refused(report.errors) == REFUSED
     assert_stored_as_expected("rows")
 
@@ -160,7 +160,7 @@ def test_a_value_too_long_for_its_column_is_refused_alike_on_every_path():
     result = ingest_batch(long_items(), source=Source.IMPORT, platform="api", classify_now=False)
     assert {(i + 2, f): r for i, fields in result.errors.items() for f, r in fields.items()} == LONG_REFUSED
     assert_kept_whole("api")
-    report = import_reviews(long_csv().encode(), "r.csv", platform="rows", classify_now=True)
+    report = import_reviews(data=long_csv().encode(), filename="r.csv", platform="rows", classify_now=True)
     assert refused(report.errors) == LONG_REFUSED
     assert_kept_whole("rows")
     errors: list[dict] = []

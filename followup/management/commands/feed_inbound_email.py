@@ -17,7 +17,7 @@ class Command(BaseCommand):
         if not eml.is_file():
             raise CommandError(f"No such file: {eml}")
         raw = eml.read_bytes()
-        row, created = receive_email(AnymailInboundMessage.parse_raw_mime_bytes(raw), raw=raw)
+        row, created = receive_email(message=AnymailInboundMessage.parse_raw_mime_bytes(raw), raw=raw)
         if not created:
             self.stdout.write(f"This reply is already on case {row.case_id}." if row.case_id else "Already received.")
         elif row.outcome == InboundOutcome.CASE:

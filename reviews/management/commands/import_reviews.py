@@ -40,7 +40,12 @@ class Command(BaseCommand):
 
         try:
             report = import_reviews(
-                file.read_bytes(), file.name, platform=platform, mapping=mapping, progress=progress, classify_now=now
+                data=file.read_bytes(),
+                filename=file.name,
+                platform=platform,
+                mapping=mapping,
+                progress=progress,
+                classify_now=now,
             )
         except UnreadableFile as error:
             raise CommandError(str(error)) from None
