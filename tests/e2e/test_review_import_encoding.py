@@ -21,7 +21,9 @@ def test_a_manager_picks_the_encoding_of_a_review_file(browser, live_server, man
     SHOTS.mkdir(parents=True, exist_ok=True)
     for n, (language, locale) in enumerate(LOCALES.items()):
         path = tmp_path / f"rakuten-{language}.csv"
-        path.write_bytes(f"review_id,rating,author\n{language}-1,2,山田太郎\n{language}-2,5,佐藤花子\n".encode("shift_jis"))
+        path.write_bytes(
+            f"review_id,rating,author\n{language}-1,2,山田太郎\n{language}-2,5,佐藤花子\n".encode("shift_jis")
+        )
         context = browser.new_context(locale=locale, viewport={"width": 1280, "height": 900})
         page = context.new_page()
         log_in(page, live_server, manager.username)

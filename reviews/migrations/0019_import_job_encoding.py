@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reviews", "0016_import_job_heartbeat"),
+        ("reviews", "0018_correct_labels_permission"),
     ]
 
     operations = [
