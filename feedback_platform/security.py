@@ -43,6 +43,18 @@ def locked_out(request: HttpRequest, original_response=None, credentials=None) -
 OPEN_BEFORE_SECOND_FACTOR = {"two_factor_setup", "two_factor_verify", "logout", "set_language", "csp_report", "healthz"}
 
 
+class ReportingEndpointsMiddleware:
+    """Names the endpoint the policy's `report-to csp` sends violations to (the Reporting API's header)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.setdefault("Reporting-Endpoints", f'csp="{reverse("csp_report")}"')
+        return response
+
+
 class TwoFactorMiddleware:
     """After django-otp's OTPMiddleware: a user with an authenticator who has not given a code this session
     is sent to the verify step; an admin without one, to set it up. API calls with a token are not sessions

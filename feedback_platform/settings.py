@@ -65,6 +65,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
+    "feedback_platform.security.ReportingEndpointsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -201,7 +202,10 @@ CONTENT_SECURITY_POLICY = {
         "form-action": [SELF],
         "base-uri": [SELF],
         "object-src": [NONE],
+        # Browsers with the Reporting API use report-to (the endpoint named in Reporting-Endpoints,
+        # feedback_platform.security.ReportingEndpointsMiddleware); older ones report-uri. Both reach one view.
         "report-uri": "/csp-report/",
+        "report-to": "csp",
     }
 }
 

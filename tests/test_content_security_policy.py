@@ -29,10 +29,12 @@ def test_it_sends_the_strict_policy_on_pages_json_and_errors(client, admin_user)
     _invitation, token = sent_invitation()
     client.force_login(admin_user)
     for url in ("/accounts/login/", f"/s/{token}/", "/queue/", reverse("api-docs"), "/healthz", "/no/such/page/"):
-        policy = _policy(client.get(url))
+        response = client.get(url)
+        policy = _policy(response)
         assert policy["script-src"] == ["'self'"] and policy["style-src"] == ["'self'"], url
         assert policy["default-src"] == ["'self'"] and policy["object-src"] == ["'none'"], url
         assert policy["frame-ancestors"] == ["'none'"] and policy["report-uri"] == ["/csp-report/"], url
+        assert policy["report-to"] == ["csp"] and response["Reporting-Endpoints"] == 'csp="/csp-report/"', url
 
 
 def test_no_template_has_an_inline_script_handler_or_style():
@@ -54,6 +56,11 @@ def test_the_report_endpoint_logs_each_violation(client, caplog):
         response = client.post("/csp-report/", json.dumps(report), content_type="application/csp-report")
     assert response.status_code == 204
     assert "style-src-attr" in caplog.text and "/queue/" in caplog.text
+    # The Reporting API's shape (report-to): a list of reports, each with its body.
+    reports = [{"type": "csp-violation", "body": {"effectiveDirective": "script-src-elem", "blockedURL": "inline"}}]
+    with caplog.at_level(logging.WARNING, logger="feedback_platform.csp"):
+        response = client.post("/csp-report/", json.dumps(reports), content_type="application/reports+json")
+    assert response.status_code == 204 and "script-src-elem" in caplog.text
     assert client.post("/csp-report/", "not json", content_type="application/csp-report").status_code == 400
     assert client.get("/csp-report/").status_code == 405
 
