@@ -220,6 +220,14 @@ def copy_csv(text: str, columns: dict[int, str], width: int, *, platform: str, p
                 io.StringIO(text),
             )
             rows = cursor.rowcount
+            checks: dict[str, str | int] = {
+                "missing_id": MISSING_ID,
+                "not_a_number": NOT_A_NUMBER,
+                "long_id": LONG_ID,
+                "id_max": EXTERNAL_ID_MAX,
+            }
+            for name, limit in TEXT_LIMITS.items():
+                checks |= {f"{name}_max": limit, f"{name}_long": too_long(limit)}
             # The checks run once: the inserts skip the lines they name instead of re-running them.
             cursor.execute(
                 f"""
@@ -237,9 +245,7 @@ def copy_csv(text: str, columns: dict[int, str], width: int, *, platform: str, p
                 WHERE NOT ({valid_date})
                 {length_checks}
                 """,
-                {"missing_id": MISSING_ID, "not_a_number": NOT_A_NUMBER, "long_id": LONG_ID, "id_max": EXTERNAL_ID_MAX}
-                | {f"{name}_max": limit for name, limit in TEXT_LIMITS.items()}
-                | {f"{name}_long": too_long(limit) for name, limit in TEXT_LIMITS.items()},
+                checks,
             )
             cursor.execute("SELECT line + 1, field, reason FROM import_errors ORDER BY 1, 2")
             errors = [{"row": row, "field": field, "reason": reason} for row, field, reason in cursor.fetchall()]

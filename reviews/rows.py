@@ -14,6 +14,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.db.models import CharField
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -29,10 +30,17 @@ EXTERNAL_ID_MAX = 149
 NOT_A_NUMBER = "required, a number"
 #: A review's comment is kept whole up to this many characters; a longer one is refused, never cut.
 COMMENT_MAX = 10_000
+
+
 #: Every free-form value and the characters its column holds: a longer one is that field's error.
-TEXT_LIMITS = {"comment": COMMENT_MAX} | {
-    name: Feedback._meta.get_field(name).max_length
-    for name in ("language", "platform", "author_name", "review_url", "product_ref")
+def _column_length(name: str) -> int:
+    field = Feedback._meta.get_field(name)
+    assert isinstance(field, CharField) and field.max_length, name
+    return field.max_length
+
+
+TEXT_LIMITS: dict[str, int] = {"comment": COMMENT_MAX} | {
+    name: _column_length(name) for name in ("language", "platform", "author_name", "review_url", "product_ref")
 }
 
 
