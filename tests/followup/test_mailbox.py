@@ -69,10 +69,10 @@ def test_a_message_the_inbound_path_fails_on_stays_unseen_and_the_others_go_on(d
     dovecot.append(raw_email(body="Still broken.", in_reply_to=case.emails.get().message_id))
     real = inbound.receive_email
 
-    def fail_on_poison(message, *, raw=None):
+    def fail_on_poison(*, message, raw=None):
         if message.get("Message-ID") == "<poison@customer.example>":
             raise ValueError("a bug downstream")
-        return real(message, raw=raw)
+        return real(message=message, raw=raw)
 
     monkeypatch.setattr(mailbox, "receive_email", fail_on_poison)
     outcome = mailbox.read_mailbox(url=dovecot.url)
