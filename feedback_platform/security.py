@@ -48,10 +48,12 @@ class ReportingEndpointsMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
+        self.endpoints = ""  # the URLconf is not loaded yet when middleware is built: found on the first call
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        response.setdefault("Reporting-Endpoints", f'csp="{reverse("csp_report")}"')
+        self.endpoints = self.endpoints or f'csp="{reverse("csp_report")}"'
+        response.setdefault("Reporting-Endpoints", self.endpoints)
         return response
 
 
