@@ -48,11 +48,11 @@ class ReportingEndpointsMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
-        self.endpoints = ""  # the URLconf is not loaded yet when middleware is built: found on the first call
+        # The same address as the policy's report-uri (settings.CONTENT_SECURITY_POLICY), defined there once.
+        self.endpoints = f'csp="{settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]["report-uri"]}"'
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        self.endpoints = self.endpoints or f'csp="{reverse("csp_report")}"'
         response.setdefault("Reporting-Endpoints", self.endpoints)
         return response
 
