@@ -9,7 +9,7 @@ personal data and keeps the entry, which is what an erasure request builds on.
 """
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
@@ -125,6 +125,30 @@ def redact_activity(*, entries: ActivityQuerySet, keys: Iterable[str], target_la
         # The one sanctioned update: the plain QuerySet.update, past the append-only manager's refusal.
         changed += models.QuerySet.update(ActivityEntry.objects.filter(pk=entry.pk), **fields)
     return changed
+
+
+@transaction.atomic
+def redact_activity_text(*, entries: ActivityQuerySet, redact: Callable[[str], str]) -> int:
+    """Pass every string of each entry's payload (at any depth) and its target's label through `redact` (an
+    erasure's: a person's texts become "[erased]"); an entry that changed is marked redacted and kept."""
+    now, changed = timezone.now(), 0
+    for entry in entries.select_for_update().only("pk", "payload", "target_label").iterator(chunk_size=500):
+        payload, label = _redact_value(entry.payload or {}, redact), redact(entry.target_label)
+        if payload == (entry.payload or {}) and label == entry.target_label:
+            continue
+        fields = {"payload": payload, "target_label": label, "redacted_at": now}
+        changed += models.QuerySet.update(ActivityEntry.objects.filter(pk=entry.pk), **fields)
+    return changed
+
+
+def _redact_value(value, redact: Callable[[str], str]):
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, list):
+        return [_redact_value(item, redact) for item in value]
+    if isinstance(value, dict):
+        return {key: _redact_value(item, redact) for key, item in value.items()}
+    return value
 
 
 def changed_fields(instance: models.Model, fields: Iterable[str]) -> list[str]:

@@ -8,4 +8,6 @@ class FeedbackPlatformConfig(AppConfig):
     verbose_name = "Feedback platform"
 
     def ready(self):
-        from . import api_tokens  # noqa: F401  connects: a password change revokes the user's API tokens
+        from . import api_tokens, erasure  # noqa: F401  api_tokens connects: a password change revokes tokens
+
+        erasure.register("admin_log", order=erasure.BASE, erase=erasure.erase_admin_log)
