@@ -89,9 +89,13 @@ class Person:
         self.rows.setdefault(model, set()).update(pk for pk in pks if pk is not None)
 
     def redact(self, text: str) -> str:
-        """`text` with every known text of the person's replaced by the marker (longest first, any case)."""
+        """`text` with every known text of the person's replaced by the marker (longest first, any case); a
+        text that is itself part of one of theirs becomes the marker whole."""
         if not text:
             return text
+        folded = text.strip().casefold()
+        if len(folded) >= MIN_QUOTED_LENGTH and any(folded in secret.casefold() for secret in self.texts):
+            return ERASED  # a phrase quoted from one of their texts (a classifier's explanation)
         for secret in sorted(self.texts, key=len, reverse=True):
             if len(secret) >= MIN_QUOTED_LENGTH or secret == text.strip():
                 text = _replace_ignoring_case(text, secret, ERASED)

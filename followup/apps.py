@@ -7,6 +7,11 @@ class FollowupConfig(AppConfig):
     name = "followup"
 
     def ready(self):
+        from feedback_platform import erasure as registry
+
+        from . import erasure
+
+        registry.register("followup", order=registry.FOLLOWUP, erase=erasure.erase_person)
         from feedback_platform import visibility
         from reviews.models import Feedback
         from reviews.signals import segments_reclassified

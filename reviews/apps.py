@@ -7,6 +7,11 @@ class ReviewsConfig(AppConfig):
     name = "reviews"
 
     def ready(self):
+        from feedback_platform import erasure as registry
+
+        from . import erasure
+
+        registry.register("reviews", order=registry.REVIEWS, erase=erasure.erase_person)
         from celery.signals import worker_init
 
         from . import receivers, thresholds  # noqa: F401  (connect the surveys signal and threshold changes)

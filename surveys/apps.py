@@ -7,4 +7,9 @@ class SurveysConfig(AppConfig):
     name = "surveys"
 
     def ready(self):
+        from feedback_platform import erasure as registry
+
+        from . import erasure
+
+        registry.register("surveys", order=registry.SURVEYS, erase=erasure.erase_person)
         from . import receivers  # noqa: F401  (the provider's delivery reports)
