@@ -131,12 +131,21 @@ class RuleForm(forms.ModelForm):
             "no_auto_reply",
             "stop_processing",
         ]
+        # the model's fields without a verbose name would show their field name, untranslated
+        labels = {
+            "name": _("Name"),
+            "survey": _("Survey"),
+            "topics": _("Topics"),
+            "email_template": _("Email template"),
+            "suspicion": _("Suspicion"),
+        }
 
 
 class EmailTemplateForm(forms.ModelForm):
     class Meta:
         model = EmailTemplate
         fields = ["key", "language", "subject", "body"]
+        labels = {"key": _("Key"), "language": _("Language"), "subject": _("Subject")}
         widgets = {"body": forms.Textarea(attrs={"rows": 12})}
 
 

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from feedback_platform.visibility import visible_to
 
@@ -80,14 +81,14 @@ def explorer(request):
         "page": page,
         "report": report,
         "querystring": params.urlencode(),
-        "choices": {
-            "segment": Segment.choices,
-            "sentiment": [("negative", "negative"), ("neutral", "neutral"), ("positive", "positive")],
-            "churn_intent": ChurnIntent.choices,
-            "source": Source.choices,
-            "lifecycle_stage": LifecycleStage.choices,
-            "topic": list(Topic.objects.values_list("slug", "name")),
-            "suspicious": [("yes", "suspicious"), ("no", "not suspicious")],
+        "choices": {  # each filter: its label, then its options (value, what people read)
+            "segment": (_("Segment"), Segment.choices),
+            "sentiment": (_("Sentiment"), [(code, _(code)) for code in ("negative", "neutral", "positive")]),
+            "churn_intent": (_("Churn intent"), ChurnIntent.choices),
+            "source": (_("Channel"), Source.choices),
+            "lifecycle_stage": (_("Lifecycle stage"), LifecycleStage.choices),
+            "topic": (_("Topic"), list(Topic.objects.values_list("slug", "name"))),
+            "suspicious": (_("Suspicion"), [("yes", _("suspicious")), ("no", _("not suspicious"))]),
         },
     }
     return render(request, "reviews/explorer.html", context)

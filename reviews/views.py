@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from feedback_platform.roles import reports_required
 from surveys.models import Survey, SurveyKind
@@ -15,16 +16,17 @@ from . import reports, rollups
 from .exports import export
 
 BREAKDOWN_LABELS = {
-    "survey_id": "Survey",
-    "source": "Channel",
-    "language": "Language",
-    "plan": "Plan",
-    "region": "Region",
-    "product": "Product",
-    "platform": "Platform",
-    "lifecycle_stage": "Lifecycle",
-    "topic": "Topic",
+    "survey_id": _("Survey"),
+    "source": _("Channel"),
+    "language": _("Language"),
+    "plan": _("Plan"),
+    "region": _("Region"),
+    "product": _("Product"),
+    "platform": _("Platform"),
+    "lifecycle_stage": _("Lifecycle stage"),
+    "topic": _("Topic"),
 }
+INTERVAL_LABELS = {"day": _("By day"), "week": _("By week"), "month": _("By month")}
 RANGES = {"nps": (-100, 100), "csat": (1, 5), "ces": (1, 7), "star": (1, 5)}
 
 
@@ -35,9 +37,9 @@ def overview(request):
     rollups.refresh()  # cheap when nothing changed: one indexed MAX(updated_at)
     choices = {
         "kinds": SurveyKind.choices,
-        "intervals": list(reports.INTERVALS),
+        "intervals": {value: INTERVAL_LABELS[value] for value in reports.INTERVALS},
         "surveys": Survey.objects.order_by("name"),
-        "dimension_names": reports.FILTER_DIMENSIONS,
+        "dimension_names": {name: BREAKDOWN_LABELS[name] for name in reports.FILTER_DIMENSIONS},
     }
     try:
         report = reports.parse_filter(request.GET)

@@ -63,6 +63,8 @@ class SurveyForm(forms.ModelForm):
             "public_slug",
             "widget_origins",
         ]
+        # the model's fields without a verbose name would show their field name, untranslated
+        labels = {"name": gettext_lazy("Name"), "kind": gettext_lazy("Kind"), "status": gettext_lazy("Status")}
 
     def clean_logo_upload(self):
         upload = self.cleaned_data.get("logo_upload")

@@ -3,10 +3,13 @@
 import re
 
 from django import template
+from django.conf import settings
 from django.utils import formats
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+
+from ..names import FACTOR_NAMES, TEMPLATE_KEY_NAMES
 
 register = template.Library()
 
@@ -99,3 +102,21 @@ def time_to_event_line(measure: dict, event: str):
     if measure["waiting"]:
         parts.append(_("oldest waiting %(duration)s") % {"duration": duration(measure["oldest_waiting_minutes"])})
     return " · ".join(parts)
+
+
+@register.filter
+def template_key_name(key):
+    """An e-mail template's key by its name ("promoter_thanks" → "Thanks to a promoter"); a custom key as typed."""
+    return TEMPLATE_KEY_NAMES.get(key, key)
+
+
+@register.filter
+def factor_name(factor):
+    """A priority factor by its name ("high_value" → "High-value customer")."""
+    return FACTOR_NAMES.get(factor, factor)
+
+
+@register.filter
+def language_label(code):
+    """A language code by its name in the reader's language ("ja" → 日语 for a Chinese reader); unknown as is."""
+    return dict(settings.LANGUAGES).get(code, code) if code else "—"

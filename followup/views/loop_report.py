@@ -5,10 +5,20 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from reviews.exports import export
 
 from ..kpis import GROUPINGS, loop_report
+
+# what each grouping is called on the page (the codes stay in the URL)
+GROUPING_LABELS = {
+    "team": gettext_lazy("Team"),
+    "agent": gettext_lazy("Agent"),
+    "topic": gettext_lazy("Topic"),
+    "root_cause": gettext_lazy("Root cause"),
+    "compensation": gettext_lazy("Compensation"),
+}
 
 COLUMNS = [
     "label",
@@ -83,5 +93,12 @@ def loop(request):
         rows = [_export_row(_("All cases"), report["overall"])]
         rows += [_export_row(group["label"], group) for group in report["groups"]]
         return export(rows, COLUMNS, name=f"loop-{by}-{start}-{end}", file_format=file_format)
-    context = {"report": report, "start": start, "end": end, "by": by, "groupings": list(GROUPINGS)}
+    context = {
+        "report": report,
+        "start": start,
+        "end": end,
+        "by": by,
+        "by_label": GROUPING_LABELS.get(by, by),
+        "groupings": {key: GROUPING_LABELS[key] for key in GROUPINGS},
+    }
     return render(request, "followup/loop_report.html", context)
