@@ -301,3 +301,25 @@ class LabelCorrection(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.old_value}→{self.new_value}"
+
+
+class ClassifierModel(models.Model):
+    """One build of the learned classifiers (reviews.training), stored whole in the database so every machine
+    reads the same one: plain arrays (numpy .npz, no pickles) in `weights`, their vocabulary-free parameters
+    in `parameters`, and the cross-validated and held-out figures it was judged by. The newest active row is
+    what the product uses (reviews.classify.learned.active_model)."""
+
+    version = models.PositiveIntegerField(unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    fingerprint = models.CharField(max_length=64)  # SHA-256 of the training rows and configuration
+    figures = models.JSONField(default=dict)
+    parameters = models.JSONField(default=dict)
+    weights = models.BinaryField()
+    is_active = models.BooleanField(default=False)
+    reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-version"]
+
+    def __str__(self):
+        return f"classifier v{self.version}"
