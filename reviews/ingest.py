@@ -7,6 +7,7 @@ from surveys.models import Answer
 
 from . import suspicion, thresholds
 from .classify import classify_text
+from .classify.learned import active_model
 from .corrections import apply_corrections
 from .language import detect_language
 from .models import Feedback, LifecycleStage, Source, Topic
@@ -28,7 +29,8 @@ def classify(feedback: Feedback, *, limits: dict | None = None, taxonomy: list |
     fallback = feedback.contact.language if feedback.contact else ""
     feedback.language = detect_language(feedback.comment, fallback=fallback)
     feedback.lifecycle_stage = lifecycle_stage(feedback.contact, feedback.received_at)
-    labels = classify_text(feedback.comment, feedback.language, taxonomy=taxonomy)
+    model = active_model().get(feedback.language)  # None: no model built, or not for this language
+    labels = classify_text(feedback.comment, feedback.language, taxonomy=taxonomy, model=model)
     feedback.sentiment_score, feedback.sentiment_label = labels.sentiment_score, labels.sentiment_label
     feedback.tone, feedback.churn_intent = labels.tone, labels.churn_intent
     # What the import said and what a person corrected outlive a re-classification.

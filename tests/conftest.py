@@ -23,6 +23,7 @@ from django.test import override_settings
 from feedback_platform.celery import app as celery_app
 from feedback_platform.roles import ADMIN, AGENT, MANAGER
 from followup.models import Team
+from reviews.classify.learned import forget_active_model
 from surveys.segments import forget_displayed_thresholds
 from tests.factories import UserFactory
 
@@ -61,12 +62,24 @@ def _cache_apart_from_the_broker():
         yield
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database gets a learned classifier once per session, as `make run` does (3-fold calibration
+    rather than 5: a few seconds); tests that flush the database (transactional ones) fall back to the
+    lexicons."""
+    from reviews.training import ensure_model
+
+    with django_db_blocker.unblock():
+        ensure_model(folds=3)
+
+
 @pytest.fixture(autouse=True)
 def _clean_slate(settings, tmp_path):
     """Each test starts with an empty cache (rate-limit counters), mail folder and broker queue,
     whatever the tests before it left there."""
     cache.clear()
     forget_displayed_thresholds()  # the answer page's per-process copy; a rolled-back test leaves no signal
+    forget_active_model()  # likewise the classifier's
     settings.EMAIL_FILE_PATH = str(tmp_path / "mail")
     # Admin personas log in with force_login and no authenticator: tests/test_two_factor.py requires it back.
     settings.TWO_FACTOR_REQUIRED_ROLES = []

@@ -31,14 +31,28 @@ def _phrases(explanation) -> set[str]:
 
 @register.filter
 def highlight_labels(feedback):
-    """The comment, escaped, with the phrases that drove its labels marked."""
-    text = escape(feedback.comment)
-    phrases = sorted({escape(p) for p in _phrases(feedback.explanation)}, key=len, reverse=True)
-    if phrases:
-        # One pass, longest first: a phrase inside a longer one is not marked twice.
-        pattern = re.compile("|".join(re.escape(p) for p in phrases), re.IGNORECASE)
-        text = pattern.sub(lambda m: f'<mark class="label-phrase">{m.group(0)}</mark>', text)
-    return mark_safe(text.replace("\n", "<br>"))  # noqa: S308 - built from escaped text only
+    """The comment, escaped, with the phrases that drove its labels marked.
+
+    Every occurrence of every phrase is found on the raw text and overlapping ones are merged into one mark
+    (one label's phrase may overlap another's); each piece is escaped on its own, so a mark never lands
+    inside an entity ("amp" in "&amp;")."""
+    text = feedback.comment or ""
+    spans: list[list[int]] = []
+    for phrase in _phrases(feedback.explanation):
+        spans += [[m.start(), m.end()] for m in re.finditer(re.escape(phrase), text, re.IGNORECASE)]
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    pieces, last = [], 0
+    for start, end in merged:
+        pieces.append(escape(text[last:start]))
+        pieces.append(format_html('<mark class="label-phrase">{}</mark>', text[start:end]))
+        last = end
+    pieces.append(escape(text[last:]))
+    return mark_safe("".join(pieces).replace("\n", "<br>"))  # noqa: S308 - built from escaped pieces only
 
 
 @register.simple_tag

@@ -3,6 +3,11 @@
 Every label stores why (the phrases, keywords and library scores behind it) in
 Feedback.explanation, so the case page can highlight them and a person can
 disagree with a reason in front of them. The segment never comes from text.
+
+With a learned model (reviews.classify.learned; the product passes the active one) sentiment, churn and
+the default topics come from it, with their calibrated confidences and the n-grams that weighed most as
+their phrases; topics an admin added later (no model column) keep matching by their keywords, and tone
+stays the wording-and-punctuation rules. Without one, the lexicons label everything.
 """
 
 from dataclasses import dataclass, field
@@ -20,12 +25,16 @@ class Labels:
     explanation: dict = field(default_factory=dict)
 
 
-def classify_text(text: str, language: str, *, taxonomy=None) -> Labels:
-    """The labels of one comment in `language` ("en", "zh-hans", "ja"; anything else is read as English)."""
+def classify_text(text: str, language: str, *, taxonomy=None, model=None) -> Labels:
+    """The labels of one comment in `language` ("en", "zh-hans", "ja"; anything else is read as English).
+
+    `model`: a learned LanguageModel of that language, or None for the lexicons."""
     text = (text or "").strip()
     if not text:
         return Labels()
     language = language if language in ("en", "zh-hans", "ja") else "en"
+    if model is not None:
+        return _learned(text, language, model, taxonomy)
     score, label, why_sentiment = sentiment.score(text, language)
     matched, why_topics = topics.match(text, language, taxonomy)
     tone_label, why_tone = tone.detect(text, language)
@@ -37,6 +46,27 @@ def classify_text(text: str, language: str, *, taxonomy=None) -> Labels:
         tone=tone_label,
         churn_intent=intent,
         explanation={"sentiment": why_sentiment, "topics": why_topics, "tone": why_tone, "churn": why_churn},
+    )
+
+
+def _learned(text: str, language: str, model, taxonomy) -> Labels:
+    if taxonomy is None:
+        from reviews.models import Topic
+
+        taxonomy = [(t.slug, t.keywords) for t in Topic.objects.filter(is_active=True)]
+    prediction = model.predict([text])[0]
+    active = {slug for slug, _keywords in taxonomy}
+    learned = set(model.heads["topics"].classes)
+    added, why_added = topics.match(text, language, [(s, k) for s, k in taxonomy if s not in learned])
+    why_topics = {slug: why for slug, why in prediction.explanation["topics"].items() if slug in active}
+    tone_label, why_tone = tone.detect(text, language)
+    return Labels(
+        sentiment_score=prediction.sentiment_score,
+        sentiment_label=prediction.sentiment,
+        topics=sorted([slug for slug in prediction.topics if slug in active] + added),
+        tone=tone_label,
+        churn_intent=prediction.churn,
+        explanation={**prediction.explanation, "topics": {**why_topics, **why_added}, "tone": why_tone},
     )
 
 

@@ -160,6 +160,8 @@ def decide_churn(classes: list[str], probabilities, threshold: float) -> str:
 
 
 _LATIN_LETTER = re.compile(r"[\w']", re.UNICODE)
+# A phrase is words: punctuation, spaces and emoji at its ends are not highlighted.
+_EDGE_PUNCTUATION = re.compile(r"^[\W_]+|[\W_]+$", re.UNICODE)
 
 
 def spans_to_phrases(text: str, grams: list[str], language: str) -> list[str]:
@@ -187,8 +189,8 @@ def spans_to_phrases(text: str, grams: list[str], language: str) -> list[str]:
             merged[-1][1] = max(merged[-1][1], end)
         else:
             merged.append([start, end])
-    found = [text[start:end].strip() for start, end in merged]
-    shortest = 3 if language == "en" else 1
+    found = [_EDGE_PUNCTUATION.sub("", text[start:end]) for start, end in merged]
+    shortest = 3 if language == "en" else 2
     return list(dict.fromkeys(p for p in found if len(p) >= shortest))
 
 

@@ -1,5 +1,6 @@
 """The agent's queue and case page: order, filters, query counts, escaping, actions and scope."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -73,7 +74,8 @@ def test_customer_text_is_escaped_everywhere(client, agent):
     case = detractor_case(comment='<script>alert("x")</script><b>bold</b>', contact=ContactFactory(name="<i>Eve</i>"))
     client.force_login(agent)
     for url in (reverse("followup:queue"), reverse("followup:case", args=[case.pk])):
-        page = client.get(url).content.decode()
+        # The highlighted phrases (<mark>, whatever weighed most for the labels) may sit inside the comment.
+        page = re.sub(r"</?mark[^>]*>", "", client.get(url).content.decode())
         assert "<script>alert" not in page and "<b>bold</b>" not in page and "<i>Eve</i>" not in page
         assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
 

@@ -107,7 +107,9 @@ def test_an_answer_is_classified_with_topics_from_the_default_taxonomy():
     feedback = ingest_answer(answer=answer, announce=False)
     assert feedback.language == "zh-hans" and feedback.sentiment_label == "negative"
     assert set(feedback.topics.values_list("slug", flat=True)) == {"delivery", "refunds"}
-    assert feedback.churn_intent == "leaving" and feedback.tone == "angry"
+    # An angry refund demand with no goodbye is venting by the corpus README's rules (the lexicons said leaving
+    # for 退款 alone); the learned model the test set-up builds reads it so.
+    assert feedback.churn_intent == "venting" and feedback.tone == "angry"
     assert feedback.explanation["segment"].startswith("nps 1/10")
 
 

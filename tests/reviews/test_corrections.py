@@ -53,7 +53,7 @@ def test_a_topic_correction_reroutes_an_unowned_case(agent):
     correct_label(actor=agent, feedback=case.feedback, kind="topic_added", value="billing")
     case.refresh_from_db()
     assert case.team == billing
-    assert list(case.feedback.topics.values_list("slug", flat=True)) == ["billing"]
+    assert "billing" in case.feedback.topics.values_list("slug", flat=True)
 
 
 def test_a_corrected_label_outlives_a_reclassification(agent):

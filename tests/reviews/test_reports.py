@@ -1,6 +1,7 @@
 import csv
 import io
 import random
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -276,7 +277,7 @@ def test_the_explorer_filters_highlights_and_exports(client, manager):
     from surveys.models import Answer
     from tests.surveys.helpers import sent_invitation
 
-    for score, comment in ((1, "=cmd| 快递太慢了，我要退款"), (10, "客服很耐心，问题解决了")):
+    for score, comment in ((1, "=cmd| 快递太慢了，我要退款，再也不买了"), (10, "客服很耐心，问题解决了")):
         invitation, _ = sent_invitation(contact=ContactFactory(language="zh-hans"))
         made = Answer.objects.create(
             invitation=invitation, survey=invitation.survey, contact=invitation.contact, score=score, comment=comment
@@ -284,9 +285,10 @@ def test_the_explorer_filters_highlights_and_exports(client, manager):
         ingest_answer(answer=made, announce=False)
     client.force_login(manager)  # an agent sees only their teams' customers (tests/followup/test_visibility.py)
     page = client.get("/reports/feedback/", {"churn_intent": "leaving", "topic": "refunds"}).content.decode()
-    assert "n = 1" in page and '<mark class="label-phrase">退款</mark>' in page
+    # The learned model marks the n-grams that weighed most, merged into phrases ("我要退款"), not keywords alone.
+    assert "n = 1" in page and re.search(r'<mark class="label-phrase">[^<]*退款[^<]*</mark>', page)
     assert "客服很耐心" not in page
     positive = client.get("/reports/feedback/", {"q": "耐心", "sentiment": "positive"}).content.decode()
-    assert "n = 1" in positive and '<mark class="label-phrase">耐心</mark>' in positive
+    assert "n = 1" in positive and re.search(r'<mark class="label-phrase">[^<]*耐心[^<]*</mark>', positive)
     exported = client.get("/reports/feedback/", {"export": "csv"}).content.decode("utf-8")
     assert exported.startswith("\ufeff") and "'=cmd| 快递太慢了" in exported
