@@ -23,6 +23,7 @@ translations: $(VENV)/.runtime
 ## Start the product on embedded defaults: web on :8000, Celery worker and beat on a filesystem broker.
 run: $(VENV)/.runtime translations
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py train_classifier --if-missing
 	$(PY) manage.py seed_demo
 	$(VENV)/bin/honcho start --port 8000
 
@@ -57,6 +58,7 @@ messages: $(VENV)/.runtime
 	$(PY) manage.py makemessages --locale zh_Hans --locale ja --ignore '.venv/*' --ignore 'var/*'
 
 bench: $(VENV)/.dev
+	$(PY) manage.py evaluate_classifier
 	@ls benchmarks/*.py 2>/dev/null | grep -v '/_' | while read -r script; do echo "== $$script"; $(PY) $$script || exit 1; done
 
 ## Every benchmark at a tiny size (seconds), so one that rots fails CI; figures printed, never asserted.

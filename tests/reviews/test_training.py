@@ -1,13 +1,20 @@
-"""The learned classifiers: the service's shape, storage, determinism and the activation rule."""
+"""The learned classifiers: the service's shape, storage, determinism, the activation rule, the product's use
+of the active model, and explanations."""
 
 import numpy as np
 import pytest
 
+from followup.templatetags.casework import highlight_labels
+from reviews import training, training_data
+from reviews.classify import classify_text
 from reviews.classify.learned import active_model, forget_active_model, unpack
-from reviews.models import ClassifierModel
+from reviews.corrections import correct_label
+from reviews.models import ClassifierModel, Topic
 from reviews.training import TrainingOutcome, train_classifier
+from tests.followup.helpers import detractor_feedback
 
 pytestmark = pytest.mark.django_db
+PROBE = "Honestly we're switching to a cheaper competitor next quarter."
 
 
 def test_a_build_is_stored_activated_and_read_by_the_product():
@@ -21,3 +28,58 @@ def test_a_build_is_stored_activated_and_read_by_the_product():
     assert active_model()["zh-hans"].version == outcome.version
     models = unpack(stored.weights, stored.parameters)
     assert np.isfinite(models["zh-hans"].heads["sentiment"].weights).all()
+
+
+def test_the_same_fingerprint_builds_the_same_weights():
+    first = train_classifier(folds=2, languages=["zh-hans"], force=True)
+    second = train_classifier(folds=2, languages=["zh-hans"], force=True)
+    a, b = ClassifierModel.objects.get(version=first.version), ClassifierModel.objects.get(version=second.version)
+    assert a.fingerprint == b.fingerprint
+    assert bytes(a.weights) == bytes(b.weights) and a.parameters == b.parameters
+
+
+def test_a_worse_build_is_stored_but_not_activated_and_says_which_figure(monkeypatch):
+    active = ClassifierModel.objects.get(is_active=True)  # the test set-up's build
+    few = training_data.load("zh-hans")[:40]  # a model of 40 comments reads the held-out set worse
+    monkeypatch.setattr(training, "training_rows", lambda language: few)
+    outcome = train_classifier(folds=0, languages=["zh-hans"])
+    assert not outcome.activated
+    assert "not activated" in outcome.reason and "zh-hans sentiment macro-F1" in outcome.reason
+    assert ClassifierModel.objects.get(is_active=True) == active
+    assert ClassifierModel.objects.get(version=outcome.version).reason == outcome.reason
+    forced = train_classifier(folds=0, languages=["zh-hans"], force=True)
+    assert forced.activated and "by force" in forced.reason
+    assert ClassifierModel.objects.get(is_active=True).version == forced.version
+
+
+def test_the_product_labels_with_the_active_model_and_explains_each_label():
+    assert classify_text(PROBE, "en", taxonomy=[]).sentiment_label == "positive"  # the lexicons' miss
+    feedback = detractor_feedback(comment=PROBE)
+    assert (feedback.sentiment_label, feedback.churn_intent) == ("negative", "looking")
+    why = feedback.explanation
+    assert why["model"]["version"] == ClassifierModel.objects.get(is_active=True).version
+    assert why["sentiment"]["phrases"] and why["churn"]["phrases"] and 0.5 < why["sentiment"]["confidence"] <= 1
+    for slug in feedback.topics.values_list("slug", flat=True):
+        assert why["topics"][slug]["phrases"]
+    assert '<mark class="label-phrase">' in highlight_labels(feedback)
+
+
+def test_without_a_model_the_lexicons_label():
+    ClassifierModel.objects.all().delete()
+    feedback = detractor_feedback(comment=PROBE)
+    assert "model" not in feedback.explanation and feedback.churn_intent == "looking"  # "competitor" phrase
+
+
+def test_a_topic_an_admin_adds_later_matches_by_its_keywords():
+    Topic.objects.create(slug="packaging_smell", name="Smell", keywords={"en": ["smell", "odour"]})
+    feedback = detractor_feedback(comment="The box had a strong chemical smell and the parcel came late.")
+    slugs = set(feedback.topics.values_list("slug", flat=True))
+    assert {"packaging_smell", "delivery"} <= slugs
+    assert feedback.explanation["topics"]["packaging_smell"]["phrases"] == ["smell"]
+
+
+def test_corrections_become_training_rows(agent):
+    feedback = detractor_feedback(comment="Fine I guess, the app is what it is.")
+    correct_label(actor=agent, feedback=feedback, kind="churn", value="venting")
+    row = next(r for r in training.training_rows("en") if r["text"] == feedback.comment)
+    assert row["churn"] == "venting" and row["sentiment"] == feedback.sentiment_label

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from feedback_platform.activity import Actor
-from reviews.training import FOLDS, train_classifier
+from reviews.training import FOLDS, ensure_model, train_classifier
 
 
 class Command(BaseCommand):
@@ -14,11 +14,17 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--force", action="store_true", help="Activate even when a held-out figure is worse.")
         parser.add_argument("--folds", type=int, default=FOLDS, help="Cross-validation folds (below 2: none).")
+        parser.add_argument("--if-missing", action="store_true", help="Build only when no model is active (make run).")
 
     def handle(self, *args, **options):
-        outcome = train_classifier(
-            actor=Actor.system("train_classifier"), force=options["force"], folds=options["folds"]
-        )
+        actor = Actor.system("train_classifier")
+        if options["if_missing"]:
+            outcome = ensure_model(actor=actor, folds=options["folds"])
+            if outcome is None:
+                self.stdout.write("A model is active; nothing built.")
+                return
+        else:
+            outcome = train_classifier(actor=actor, force=options["force"], folds=options["folds"])
         for language, figures in outcome.figures.items():
             held = figures.get("heldout") or {}
             cv = figures.get("cv") or {}
