@@ -57,6 +57,12 @@ def train_classifier(
     """Build, measure and store a new model; activate it unless its held-out figures are worse than the
     active one's (or `force`). `folds` < 2 skips cross-validation (no calibration: the test set-up's fast
     build). Records reviews.classifier.trained."""
+    models, figures, fingerprint = build_models(folds=folds, languages=languages)
+    return _store(actor=actor, models=models, figures=figures, fingerprint=fingerprint, force=force, folds=folds)
+
+
+def build_models(*, folds: int = FOLDS, languages: list[str] | None = None) -> tuple[dict, dict, str]:
+    """(per-language models, their CV and held-out figures, the fingerprint), stored nowhere."""
     languages = languages or training_data.LANGUAGES
     keywords = default_keywords()
     rows = {language: training_rows(language) for language in languages}
@@ -70,7 +76,7 @@ def train_classifier(
         models[language] = model
         heldout = training_data.load(language, "heldout")
         figures[language] = {"training_rows": len(rows[language]), "cv": cv, "heldout": measure_model(model, heldout)}
-    return _store(actor=actor, models=models, figures=figures, fingerprint=fingerprint, force=force, folds=folds)
+    return models, figures, fingerprint
 
 
 def training_rows(language: str) -> list[dict]:

@@ -66,11 +66,23 @@ def _cache_apart_from_the_broker():
 def django_db_setup(django_db_setup, django_db_blocker):
     """The test database gets a learned classifier once per session, as `make run` does (3-fold calibration
     rather than 5: a few seconds); tests that flush the database (transactional ones) fall back to the
-    lexicons."""
-    from reviews.training import ensure_model
+    lexicons. Stored directly, not through train_classifier: the set-up is not an action for the activity log."""
+    from reviews.classify.learned import pack
+    from reviews.models import ClassifierModel
+    from reviews.training import build_models
 
     with django_db_blocker.unblock():
-        ensure_model(folds=3)
+        if not ClassifierModel.objects.filter(is_active=True).exists():
+            models, figures, fingerprint = build_models(folds=3)
+            weights, parameters = pack(models)
+            ClassifierModel.objects.create(
+                version=1,
+                fingerprint=fingerprint,
+                figures=figures,
+                parameters=parameters,
+                weights=weights,
+                is_active=True,
+            )
 
 
 @pytest.fixture(autouse=True)
