@@ -19,6 +19,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 
 # Tiny sizes: a few seconds each, most of it process start-up (Django, the Celery worker, gunicorn).
 SMOKE_ARGS = {
+    "classify_throughput": ["--comments", "600", "--batch", "200", "--lexicon", "60"],
     "followup_apology_latency": ["--answers", "20", "--rate", "50"],
     "followup_queue": ["--feedback", "2000", "--cases", "200", "--requests", "3"],
     "reviews_import": ["--rows", "3000", "--classify", "50", "--texts", "100", "--api", "1"],

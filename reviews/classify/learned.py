@@ -38,6 +38,15 @@ class Head:
     weights: np.ndarray  # (columns + rules, classes)
     intercepts: np.ndarray
     calibration: dict = field(default_factory=dict)
+    _relative: np.ndarray | None = None
+
+    def relative(self, index: int) -> np.ndarray:
+        """Each column's evidence for class `index` against the mean of the others (topics: the weight)."""
+        if self._relative is None:
+            k = self.weights.shape[1]
+            others = (self.weights.sum(axis=1, keepdims=True) - self.weights) / max(k - 1, 1)
+            self._relative = self.weights - others if k > 1 else self.weights
+        return self._relative[:, index]
 
 
 @dataclass
@@ -127,11 +136,8 @@ class LanguageModel:
     # -- explanation ----------------------------------------------------------------------------------------
     def phrases(self, text: str, row, head: str, index: int) -> list[str]:
         """The words of `text` behind the n-gram columns that pushed hardest towards class `index`."""
-        weights = self.heads[head].weights
-        if head == "topics":
-            relative = weights[:, index]
-        else:  # evidence for this class against the others
-            relative = weights[:, index] - np.delete(weights, index, axis=1).mean(axis=1)
+        h = self.heads[head]
+        relative = h.weights[:, index] if head == "topics" else h.relative(index)
         mask = row.indices < len(self.columns)
         columns, values = row.indices[mask], row.data[mask]
         contribution = values * relative[columns]
