@@ -148,7 +148,12 @@ def main():
     )
 
     from reviews.classify import classify_text
+    from reviews.training import ensure_model
 
+    # The pipeline labels with the learned model as the product does; a database without one gets one built
+    # (no cross-validation: seconds).
+    built = ensure_model(folds=0)
+    print("learned model: " + (f"built, version {built.version}" if built else "the active one"))
     for language in ("en", "zh-hans", "ja"):
         texts = (COMMENTS[language] * (args.texts // len(COMMENTS[language]) + 1))[: args.texts]
         classify_text(texts[0], language)  # load the language's libraries first

@@ -6,7 +6,7 @@ from django.utils import timezone
 from surveys.models import Answer
 
 from . import suspicion, thresholds
-from .classify import classify_text
+from .classify import Labels, classify_text, classify_texts
 from .classify.learned import active_model
 from .corrections import apply_corrections
 from .language import detect_language
@@ -17,20 +17,23 @@ from .signals import feedback_classified
 SOURCE_OF_CHANNEL = {"email": Source.SURVEY, "link": Source.LINK, "widget": Source.WIDGET}
 
 
-def classify(feedback: Feedback, *, limits: dict | None = None, taxonomy: list | None = None) -> list[str]:
+def classify(
+    feedback: Feedback, *, limits: dict | None = None, taxonomy: list | None = None, labels: Labels | None = None
+) -> list[str]:
     """Set every label in place; returns the topic slugs to attach once the row is saved.
 
-    `limits` (segment thresholds) and `taxonomy` (active topics) are read once per batch by bulk callers.
+    `limits` (segment thresholds) and `taxonomy` (active topics) are read once per batch by bulk callers, and
+    `labels` (the text's, from text_labels) computed for the whole batch at once.
     """
     feedback.segment, feedback.segment_reason = segment_for(
         feedback.kind, feedback.score, feedback.scale_max, limits or thresholds.current()
     )
     feedback.normalized_score = normalized(feedback.score, feedback.scale_min, feedback.scale_max)
-    fallback = feedback.contact.language if feedback.contact else ""
-    feedback.language = detect_language(feedback.comment, fallback=fallback)
+    feedback.language = text_language(feedback)
     feedback.lifecycle_stage = lifecycle_stage(feedback.contact, feedback.received_at)
-    model = active_model().get(feedback.language)  # None: no model built, or not for this language
-    labels = classify_text(feedback.comment, feedback.language, taxonomy=taxonomy, model=model)
+    if labels is None:
+        model = active_model().get(feedback.language)  # None: no model built, or not for this language
+        labels = classify_text(feedback.comment, feedback.language, taxonomy=taxonomy, model=model)
     feedback.sentiment_score, feedback.sentiment_label = labels.sentiment_score, labels.sentiment_label
     feedback.tone, feedback.churn_intent = labels.tone, labels.churn_intent
     # What the import said and what a person corrected outlive a re-classification.
@@ -38,6 +41,23 @@ def classify(feedback: Feedback, *, limits: dict | None = None, taxonomy: list |
     feedback.explanation = {"segment": feedback.segment_reason, **labels.explanation, **given}
     feedback.classified_at = timezone.now()
     return apply_corrections(feedback, labels.topics)
+
+
+def text_language(feedback: Feedback) -> str:
+    fallback = feedback.contact.language if feedback.contact else ""
+    return detect_language(feedback.comment, fallback=fallback)
+
+
+def text_labels(rows: list[Feedback], taxonomy: list) -> dict[int, Labels]:
+    """The text labels of many feedback rows by pk: one batch prediction per language with the active model."""
+    models, groups = active_model(), {}
+    for feedback in rows:
+        groups.setdefault(text_language(feedback), []).append(feedback)
+    found = {}
+    for language, group in groups.items():
+        labels = classify_texts([f.comment for f in group], language, taxonomy=taxonomy, model=models.get(language))
+        found.update({f.pk: label for f, label in zip(group, labels, strict=True)})
+    return found
 
 
 def normalized(score: int, low: int, high: int) -> float:
@@ -133,9 +153,10 @@ def classify_stored(feedback_ids: list[int]) -> int:
         active = list(Topic.objects.filter(is_active=True))
         topics, taxonomy = {t.slug: t.pk for t in active}, [(t.slug, t.keywords) for t in active]
         through, links, now = Feedback.topics.through, [], timezone.now()
+        labels = text_labels(rows, taxonomy)
         for feedback in rows:
             detected = feedback.language
-            slugs = classify(feedback, limits=limits, taxonomy=taxonomy)
+            slugs = classify(feedback, limits=limits, taxonomy=taxonomy, labels=labels[feedback.pk])
             feedback.language = detected or feedback.language
             feedback.is_suspicious, feedback.suspicion_score, feedback.explanation["suspicion"] = suspicion.assess(
                 feedback

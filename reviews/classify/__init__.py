@@ -49,12 +49,30 @@ def classify_text(text: str, language: str, *, taxonomy=None, model=None) -> Lab
     )
 
 
-def _learned(text: str, language: str, model, taxonomy) -> Labels:
-    if taxonomy is None:
-        from reviews.models import Topic
+def classify_texts(texts: list[str], language: str, *, taxonomy=None, model=None) -> list[Labels]:
+    """classify_text of many comments of one language: with a model, one batch prediction (the pipeline's
+    path: the sparse product is shared, so a comment costs a fraction of a lone one)."""
+    language = language if language in ("en", "zh-hans", "ja") else "en"
+    texts = [(text or "").strip() for text in texts]
+    if model is None:
+        return [classify_text(text, language, taxonomy=taxonomy) for text in texts]
+    taxonomy = _taxonomy(taxonomy)
+    written = [text for text in texts if text]
+    predictions = iter(model.predict(written))
+    return [_learned(text, language, model, taxonomy, next(predictions)) if text else Labels() for text in texts]
 
-        taxonomy = [(t.slug, t.keywords) for t in Topic.objects.filter(is_active=True)]
-    prediction = model.predict([text])[0]
+
+def _taxonomy(taxonomy):
+    if taxonomy is not None:
+        return taxonomy
+    from reviews.models import Topic
+
+    return [(t.slug, t.keywords) for t in Topic.objects.filter(is_active=True)]
+
+
+def _learned(text: str, language: str, model, taxonomy, prediction=None) -> Labels:
+    taxonomy = _taxonomy(taxonomy)
+    prediction = prediction or model.predict([text])[0]
     active = {slug for slug, _keywords in taxonomy}
     learned = set(model.heads["topics"].classes)
     added, why_added = topics.match(text, language, [(s, k) for s, k in taxonomy if s not in learned])
