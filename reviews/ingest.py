@@ -50,10 +50,11 @@ def text_language(feedback: Feedback) -> str:
 
 def text_labels(rows: list[Feedback], taxonomy: list) -> dict[int, Labels]:
     """The text labels of many feedback rows by pk: one batch prediction per language with the active model."""
-    models, groups = active_model(), {}
+    models = active_model()
+    groups: dict[str, list[Feedback]] = {}
     for feedback in rows:
         groups.setdefault(text_language(feedback), []).append(feedback)
-    found = {}
+    found: dict[int, Labels] = {}
     for language, group in groups.items():
         labels = classify_texts([f.comment for f in group], language, taxonomy=taxonomy, model=models.get(language))
         found.update({f.pk: label for f, label in zip(group, labels, strict=True)})
