@@ -9,6 +9,8 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from reviews.classify.tokens import merge_spans
+
 from ..names import FACTOR_NAMES, TEMPLATE_KEY_NAMES
 
 register = template.Library()
@@ -40,12 +42,7 @@ def highlight_labels(feedback):
     spans: list[list[int]] = []
     for phrase in _phrases(feedback.explanation):
         spans += [[m.start(), m.end()] for m in re.finditer(re.escape(phrase), text, re.IGNORECASE)]
-    merged: list[list[int]] = []
-    for start, end in sorted(spans):
-        if merged and start <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], end)
-        else:
-            merged.append([start, end])
+    merged = merge_spans(spans)
     pieces, last = [], 0
     for start, end in merged:
         pieces.append(escape(text[last:start]))

@@ -25,6 +25,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from . import features
+from .tokens import merge_spans
 
 MODEL_CHECK_SECONDS = 60
 TOP_PHRASES = 4
@@ -189,12 +190,7 @@ def spans_to_phrases(text: str, grams: list[str], language: str) -> list[str]:
                 span[0] -= 1
             while span[1] < len(text) and _LATIN_LETTER.match(text[span[1]]):
                 span[1] += 1
-    merged: list[list[int]] = []
-    for start, end in sorted(spans):
-        if merged and start <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], end)
-        else:
-            merged.append([start, end])
+    merged = merge_spans(spans)
     found = [_EDGE_PUNCTUATION.sub("", text[start:end]) for start, end in merged]
     shortest = 3 if language == "en" else 2
     return list(dict.fromkeys(p for p in found if len(p) >= shortest))

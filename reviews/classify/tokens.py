@@ -33,3 +33,15 @@ def tokenize(text: str, language: str) -> list[str]:
     if language == "ja":
         return _mecab().parse(text).split()
     return _LATIN_WORD.findall(text.lower())
+
+
+def merge_spans(spans) -> list[list[int]]:
+    """Overlapping or touching [start, end) spans of one text joined, in order: phrases are highlighted and
+    quoted once, never nested."""
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return merged
