@@ -8,13 +8,17 @@ commits; the network conversation happens outside any transaction or row lock; e
 A row whose task was lost (broker restarted, worker killed) is published again by the relay.
 
 A concrete model says how its rows leave through a few methods (see `Delivery`); the machine does the rest.
+Its transport is one of them: `send_batch` sends email over SMTP unless the model overrides it; a model whose
+rows leave some other way (an HTTP POST) overrides it with `send_each(rows, send)` and raises `TransportError`
+for a refusal.
 """
 
 import logging
+import re
 import smtplib
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar, Protocol
 
 from django.apps import apps
 from django.conf import settings
@@ -46,6 +50,16 @@ class DeliveryStatus(models.TextChoices):
     WITHHELD = "withheld", _("Withheld")
 
 
+class TransportError(Exception):
+    """A refusal from a transport other than SMTP: `transient` says whether a later attempt may succeed;
+    `outcome` is what the transport returned (an `outbound.HttpOutcome`), for `failed_fields`."""
+
+    def __init__(self, message: str, *, transient: bool, outcome: Any = None) -> None:
+        super().__init__(message)
+        self.transient = transient
+        self.outcome = outcome
+
+
 #: Statuses that will still be sent (or are being sent): a row in one of them may leave the building.
 PENDING = (DeliveryStatus.QUEUED, DeliveryStatus.INFLIGHT, DeliveryStatus.AWAITING_RETRY)
 
@@ -62,10 +76,19 @@ class Delivery(models.Model):
     last_error = models.TextField(blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
+    #: Attempts before a temporarily refused row is given up as failed.
+    max_attempts: ClassVar[int] = MAX_ATTEMPTS
+
     class Meta:
         abstract = True
 
     # Hooks for the concrete model.
+
+    @classmethod
+    def send_batch(cls, rows: Sequence["Delivery"]) -> dict[int, str]:
+        """The transport: send the claimed rows (outside any transaction) and record each result through
+        `send_each`: {pk: "sent" | "retry" | "failed"}. Email over one SMTP connection unless overridden."""
+        return send_emails(rows)
 
     @classmethod
     def delivery_queryset(cls) -> models.QuerySet:
@@ -85,12 +108,20 @@ class Delivery(models.Model):
         """The message to send; `cache` lives for the batch (what many rows' messages share)."""
         raise NotImplementedError
 
-    def sent_fields(self, message: EmailMessage) -> dict[str, Any]:
-        """Extra fields to record on the row once its message was accepted."""
+    def sent_fields(self, message: Any) -> dict[str, Any]:
+        """Extra fields to record on the row once its message (what the transport sent) was accepted."""
         return {}
 
-    def after_sent(self, message: EmailMessage, now: datetime) -> None:
+    def after_sent(self, message: Any, now: datetime) -> None:
         """Writes to other rows once this one was sent (in the transaction that records it)."""
+
+    def failed_fields(self, error: Exception) -> dict[str, Any]:
+        """Extra fields to record on the row when an attempt failed (retried or not)."""
+        return {}
+
+    def after_failed(self, error: Exception, now: datetime, *, final: bool) -> None:
+        """Writes to other rows once an attempt failed (in the transaction that records it); `final`: the
+        row is failed for good, no attempt follows."""
 
 
 def delivery_models() -> list[type[Delivery]]:
@@ -103,12 +134,83 @@ def retry_delay(attempt: int) -> timedelta:
 
 
 def is_transient(error: Exception) -> bool:
-    """SMTP 4xx replies, lost connections and timeouts are temporary; 5xx replies are permanent."""
+    """SMTP 4xx replies, lost connections and timeouts are temporary; 5xx replies are permanent; another
+    transport's refusal says itself."""
+    if isinstance(error, TransportError):
+        return error.transient
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         return all(400 <= code < 500 for code, _message in error.recipients.values())
     if isinstance(error, smtplib.SMTPResponseException):
         return 400 <= error.smtp_code < 500
     return True
+
+
+class FailureReason(models.TextChoices):
+    """Why a row could not be delivered, in a manager's words (told from its `last_error` by `failure_reason`)."""
+
+    ADDRESS_REFUSED = "address_refused", _("address refused")
+    MAILBOX_FULL = "mailbox_full", _("mailbox full")
+    MESSAGE_REFUSED = "message_refused", _("message refused as spam or by policy")
+    SERVER_UNREACHABLE = "server_unreachable", _("mail server unreachable")
+    NOT_BUILT = "not_built", _("the email could not be written")
+    OTHER = "other", _("other error")
+
+
+# RFC 3463 enhanced status codes (class.subject.detail) first: they are the most precise part of a reply.
+_ENHANCED = [
+    (re.compile(r"\b[45]\.2\.2\b"), FailureReason.MAILBOX_FULL),
+    (re.compile(r"\b[45]\.1\.\d{1,3}\b"), FailureReason.ADDRESS_REFUSED),
+    (re.compile(r"\b[45]\.7\.\d{1,3}\b|\b5\.3\.4\b"), FailureReason.MESSAGE_REFUSED),
+]
+# Then the reply's basic code (RFC 5321), as smtplib writes it into the error: "(552, b'…')".
+_BASIC = {
+    550: FailureReason.ADDRESS_REFUSED,
+    551: FailureReason.ADDRESS_REFUSED,
+    553: FailureReason.ADDRESS_REFUSED,
+    552: FailureReason.MAILBOX_FULL,
+    452: FailureReason.MAILBOX_FULL,
+    554: FailureReason.MESSAGE_REFUSED,
+}
+_WORDS = [
+    (("mailbox full", "over quota", "quota exceeded", "insufficient storage"), FailureReason.MAILBOX_FULL),
+    (
+        ("user unknown", "no such user", "does not exist", "recipient address rejected", "unknown recipient"),
+        FailureReason.ADDRESS_REFUSED,
+    ),
+    (("spam", "blocked", "blacklist", "policy"), FailureReason.MESSAGE_REFUSED),
+]
+_UNREACHABLE = (
+    "ConnectionRefusedError",
+    "ConnectionResetError",
+    "TimeoutError",
+    "SMTPServerDisconnected",
+    "SMTPConnectError",
+    "gaierror",
+    "timed out",
+    "Connection refused",
+    "Network is unreachable",
+    "Name or service not known",
+)
+
+
+def failure_reason(last_error: str) -> FailureReason:
+    """The one reading of a recorded error ("SMTPRecipientsRefused: {'a@b': (550, b'5.1.1 …')}", what `_record`
+    writes) as a reason a manager can act on: fix the address, wait for the mailbox, check the mail server."""
+    if "the message could not be built" in last_error:  # what follows is our own exception's text, not a reply
+        return FailureReason.NOT_BUILT
+    for pattern, reason in _ENHANCED:
+        if pattern.search(last_error):
+            return reason
+    code = re.search(r"\((\d{3}), b?['\"]", last_error)
+    if code and int(code.group(1)) in _BASIC:
+        return _BASIC[int(code.group(1))]
+    lowered = last_error.lower()
+    for words, reason in _WORDS:
+        if any(word in lowered for word in words):
+            return reason
+    if any(sign in last_error for sign in _UNREACHABLE):
+        return FailureReason.SERVER_UNREACHABLE
+    return FailureReason.OTHER
 
 
 def _inflight_timeout() -> timedelta:
@@ -166,7 +268,7 @@ def claim(model: type[Delivery], ids: Iterable[int]) -> list[Delivery]:
     return rows
 
 
-def _record_sent(sent: list[tuple[Delivery, EmailMessage]]) -> None:
+def _record_sent(sent: list[tuple[Delivery, Any]]) -> None:
     """Write that these rows were sent, in one transaction (no network inside), and empty the list."""
     if not sent:
         return
@@ -197,18 +299,23 @@ def _record(row: Delivery, outcome: Exception) -> str:
     model = type(row)
     with transaction.atomic():
         _commit_without_waiting_for_disk()
-        error = f"{type(outcome).__name__}: {outcome}"[:2000]
-        if is_transient(outcome) and row.attempts < MAX_ATTEMPTS:
+        error = str(outcome) if isinstance(outcome, TransportError) else f"{type(outcome).__name__}: {outcome}"
+        error = error[:2000]
+        extra = row.failed_fields(outcome)
+        if is_transient(outcome) and row.attempts < model.max_attempts:
             model._default_manager.filter(pk=row.pk).update(
                 status=DeliveryStatus.AWAITING_RETRY,
                 last_error=error,
                 inflight_since=None,
                 next_attempt_at=now + retry_delay(row.attempts),
+                **extra,
             )
+            row.after_failed(outcome, now, final=False)
             return "retry"
         model._default_manager.filter(pk=row.pk).update(
-            status=DeliveryStatus.FAILED, last_error=error, inflight_since=None, next_attempt_at=None
+            status=DeliveryStatus.FAILED, last_error=error, inflight_since=None, next_attempt_at=None, **extra
         )
+        row.after_failed(outcome, now, final=True)
     log.warning("%s %s failed: %s", model._meta.label, row.pk, error)
     return "failed"
 
@@ -222,7 +329,36 @@ def _commit_without_waiting_for_disk() -> None:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
-def _send_each(rows: Sequence[Delivery]) -> dict[int, str]:
+class Send(Protocol):
+    def __call__(self, row: Any, cache: dict, /) -> Any: ...
+
+
+def send_each(rows: Sequence[Delivery], send: Send) -> dict[int, str]:
+    """A transport's loop for rows that leave one by one (an HTTP POST each): `send(row, cache)` sends one
+    row and returns what it sent (given to `sent_fields` / `after_sent`), or raises (`TransportError` for a
+    refusal). Results are recorded every RECORD_EVERY rows; no transaction is open while a row is sent."""
+    outcomes: dict[int, str] = {}
+    sent: list[tuple[Delivery, Any]] = []
+    cache: dict = {}
+    try:
+        for row in rows:
+            try:
+                message = send(row, cache)
+            except Exception as error:  # one row's trouble must not stop the batch
+                if not isinstance(error, TransportError):
+                    log.exception("%s %s could not be sent", type(row)._meta.label, row.pk)
+                outcomes[row.pk] = _record(row, error)
+            else:
+                outcomes[row.pk] = "sent"
+                sent.append((row, message))
+                if len(sent) >= RECORD_EVERY:
+                    _record_sent(sent)
+    finally:
+        _record_sent(sent)
+    return outcomes
+
+
+def send_emails(rows: Sequence[Delivery]) -> dict[int, str]:
     """Send each row's message over one SMTP connection (reopened only after a lost one), recording the
     results every RECORD_EVERY messages, so a worker killed mid-batch leaves at most that many rows in doubt
     (the relay sends them again after the in-flight timeout, with the same link and Message-ID).
@@ -281,7 +417,7 @@ def deliver(*, model: type[Delivery], ids: Iterable[int]) -> dict[int, str]:
     whichever run claims it. Retries are published again for their time (and the relay catches any lost)."""
     ids = list(ids)
     rows = claim(model, ids)
-    outcomes = _send_each(rows)
+    outcomes = model.send_batch(rows) if rows else {}
     retry = [pk for pk, outcome in outcomes.items() if outcome == "retry"]
     if retry:
         attempt = min(row.attempts for row in rows if row.pk in retry)

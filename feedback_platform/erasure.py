@@ -60,7 +60,7 @@ class Table:
 class Person:
     """The person being exported or erased, and what the erasers learn about them on the way."""
 
-    contact: models.Model  # a surveys.Contact (the base does not import the apps)
+    contact: models.Model | None  # a surveys.Contact (the base does not import the apps); None: retention
     actor: Actor
     email: str = ""
     name: str = ""
@@ -77,7 +77,15 @@ class Person:
         self.email = self.email or getattr(self.contact, "email", "") or ""
         self.name = self.name or getattr(self.contact, "name", "") or ""
         self.add_texts(self.email, self.name, getattr(self.contact, "external_id", None))
-        self.add_rows(type(self.contact), [self.contact.pk])
+        if self.contact is not None:
+            self.add_rows(type(self.contact), [self.contact.pk])
+
+    @property
+    def contact_id(self) -> int:
+        """The contact's id, for the erasers and exporters (which only ever run on a contact)."""
+        if self.contact is None:
+            raise ValueError("no contact: retention redacts rows, it does not run the erasers")
+        return self.contact.pk
 
     def add_texts(self, *texts) -> None:
         for text in texts:

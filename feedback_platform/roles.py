@@ -6,10 +6,17 @@ group names, so an admin can grant one permission to one person.
 """
 
 from django.contrib.auth.decorators import permission_required
+from django.utils.translation import pgettext_lazy
 
 ADMIN = "Admin"
 MANAGER = "Manager"
 AGENT = "Agent"
+# The groups' names are codes (two-factor settings and migrations use them); people read these.
+ROLE_NAMES = {
+    ADMIN: pgettext_lazy("role", "Admin"),
+    MANAGER: pgettext_lazy("role", "Manager"),
+    AGENT: pgettext_lazy("role", "Agent"),
+}
 
 # The permissions that open each part of the product.
 VIEW_REPORTS = "reviews.view_reports"
@@ -48,7 +55,7 @@ def nav_context(request):
         return {}
     return {
         "nav": {
-            "role": role_name(user),
+            "role": ROLE_NAMES.get(role_name(user), role_name(user)),
             "reports": user.has_perm(VIEW_REPORTS),
             "queue": user.has_perm(WORK_CASES),
             "admin": user.is_staff,

@@ -26,6 +26,9 @@ VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
 DEBUG = env.bool("DEBUG", default=True)
 # With DEBUG off there is no default: production must set its own secret.
 SECRET_KEY = env.str("SECRET_KEY") if not DEBUG else env.str("SECRET_KEY", default="dev-only-insecure-key")
+# Keys the hashes erased people's addresses are kept as on the suppression list; set it so a rotated
+# SECRET_KEY does not forget them (empty: SECRET_KEY).
+SUPPRESSION_HASH_KEY = env.str("SUPPRESSION_HASH_KEY", default="")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # How many proxies of ours (the TLS proxy, a load balancer) stand before the web app: the client's address is
@@ -311,12 +314,19 @@ CELERY_BEAT_SCHEDULE = {
     "send-recovery-surveys": {"task": "followup.tasks.send_recovery_surveys", "schedule": crontab(minute="*/15")},
     "refresh-report-rollups": {"task": "reviews.tasks.refresh_rollups", "schedule": 60},
     "run-due-survey-sends": {"task": "surveys.tasks.run_due_sends", "schedule": 300},
+    # Each hour, a few minutes in: the recurring sends' share of that hour (surveys/recurring.py).
+    "run-recurring-survey-sends": {"task": "surveys.tasks.run_recurring_sends", "schedule": crontab(minute=5)},
     "queue-due-survey-reminders": {"task": "surveys.tasks.queue_due_reminders", "schedule": crontab(minute=20)},
     "weekly-manager-digest": {
         "task": "followup.tasks.send_weekly_digest",
         "schedule": crontab(hour=7, minute=0, day_of_week="mon"),
     },
+    # Nightly, after the day's corrections: a new model when enough labels were corrected (reviews/retraining.py).
+    "retrain-classifier": {"task": "reviews.tasks.retrain_classifier_task", "schedule": crontab(hour=3, minute=30)},
+    "sweep-retention": {"task": "followup.tasks.sweep_retention_task", "schedule": crontab(hour=2, minute=40)},
 }
+# Label corrections since the last build that make the nightly retraining build a new model.
+RETRAIN_MIN_CORRECTIONS = env.int("RETRAIN_MIN_CORRECTIONS", default=50)
 
 # Follow-up defaults from domain.md: a detractor hears from us within minutes
 # and an agent answers within the hour.
@@ -331,6 +341,9 @@ OUTBOX_RELAY_AFTER_SECONDS = env.int("OUTBOX_RELAY_AFTER_SECONDS", default=60)
 # A delivery in flight longer than this is taken to be lost with its worker and sent again (feedback_platform/
 # delivery.py); well above a batch's sending time (200 messages, EMAIL_TIMEOUT each at worst).
 DELIVERY_INFLIGHT_TIMEOUT_SECONDS = env.int("DELIVERY_INFLIGHT_TIMEOUT_SECONDS", default=900)
+# Outbound HTTP (webhooks, Slack, helpdesks; feedback_platform/outbound.py) refuses private, loopback and
+# link-local destinations unless this is on: only for tests or a closed network whose receivers are internal.
+WEBHOOKS_ALLOW_PRIVATE = env.bool("WEBHOOKS_ALLOW_PRIVATE", default=False)
 # An answer with no Feedback this long after it was saved (its task was lost) is published again.
 SWEEP_AFTER_SECONDS = env.int("SWEEP_AFTER_SECONDS", default=60)
 

@@ -5,7 +5,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from followup.api import CaseViewSet, LoopMetricsApi
+from followup.views.home import home
 from surveys.api import ContactImportApi, ContactViewSet, InvitationApi, SurveyViewSet
+from surveys.audience_api import AudienceViewSet, RecurringSendViewSet
+from surveys.person_api import ContactEraseApi, ContactExportApi, ContactExportByEmailApi
 
 from . import activity_views, previews, profile_views, security, views
 
@@ -13,9 +16,11 @@ router = DefaultRouter()
 router.register("surveys", SurveyViewSet, basename="survey")
 router.register("cases", CaseViewSet, basename="case")
 router.register("contacts", ContactViewSet, basename="contact")
+router.register("segments", AudienceViewSet, basename="segment")
+router.register("recurring-sends", RecurringSendViewSet, basename="recurring-send")
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", home, name="home"),  # a manager's tiles or an agent's queue (followup: it reads every app)
     path("healthz", views.healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -37,6 +42,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("anymail/", include("feedback_platform.provider_webhooks")),  # providers' webhooks: inbound replies
     path("api/v1/contacts/import/", ContactImportApi.as_view(), name="api-contacts-import"),
+    path("api/v1/contacts/export/", ContactExportByEmailApi.as_view(), name="api-contact-export-by-email"),
+    path("api/v1/contacts/<int:pk>/export/", ContactExportApi.as_view(), name="api-contact-export"),
+    path("api/v1/contacts/<int:pk>/erase/", ContactEraseApi.as_view(), name="api-contact-erase"),
     path("api/v1/", include(router.urls)),
     path("api/v1/metrics/loop/", LoopMetricsApi.as_view(), name="api-loop-metrics"),
     path("api/v1/surveys/<int:pk>/invitations/", InvitationApi.as_view(), name="api-invitations"),

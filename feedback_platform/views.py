@@ -1,37 +1,23 @@
-"""Project pages: the home redirect by role, and the health check."""
+"""Project pages: the health check, the language switch and the CSP reports (the home is followup's)."""
 
 import json
 import logging
 import time
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import redirect
 from django.views import i18n
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from . import roles
 from .celery import app as celery_app
 from .models import Profile
 
 csp_logger = logging.getLogger("feedback_platform.csp")
 CSP_REPORT_MAX_BYTES = 16 * 1024  # a report is well under 2 KB; anything longer is cut, not stored
-
-
-@login_required
-def home(request):
-    """Managers land on the reports, agents on their queue."""
-    if request.user.has_perm(roles.VIEW_REPORTS):
-        return redirect("reviews:overview")
-    if request.user.has_perm(roles.WORK_CASES):
-        return redirect("followup:queue")
-    raise PermissionDenied
 
 
 def _check_database():

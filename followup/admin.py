@@ -11,6 +11,7 @@ from .models import (
     InboundEmail,
     OutboxEmail,
     PriorityWeight,
+    RetentionPolicy,
     RootCause,
     Rule,
     RuleFiring,
@@ -48,6 +49,7 @@ class CaseAdmin(admin.ModelAdmin):
     list_filter = ["status", "team"]
     inlines = [CaseEventInline]
     raw_id_fields = ["feedback", "contact", "recovery_invitation", "recovery_feedback"]
+    readonly_fields = ["ticket_system", "ticket_id", "ticket_url"]  # written by followup.tickets only
 
 
 @admin.register(OutboxEmail)
@@ -110,3 +112,21 @@ class InboundEmailAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(RetentionPolicy)
+class RetentionPolicyAdmin(admin.ModelAdmin):
+    """One row: the months after which the nightly sweep anonymises old feedback and closed cases."""
+
+    fields = ["months"]
+
+    def has_add_permission(self, request):
+        return not RetentionPolicy.objects.exists() and super().has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        from .retention import set_retention_months
+
+        set_retention_months(actor=Actor.from_request(request), months=obj.months)

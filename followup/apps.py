@@ -11,7 +11,7 @@ class FollowupConfig(AppConfig):
 
         from . import erasure
 
-        registry.register("followup", order=registry.FOLLOWUP, erase=erasure.erase_person)
+        registry.register("followup", order=registry.FOLLOWUP, erase=erasure.erase_person, export=erasure.export_person)
         from feedback_platform import visibility
         from reviews.models import Feedback
         from reviews.signals import segments_reclassified

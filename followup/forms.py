@@ -5,6 +5,8 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from .models import CaseStatus, CompensationKind, EmailTemplate, PriorityWeight, RootCause, Rule
+from .names import CALL_OUTCOMES
+from .rule_actions import registered_actions
 
 
 class NoteForm(forms.Form):
@@ -14,12 +16,7 @@ class NoteForm(forms.Form):
 class CallForm(forms.Form):
     outcome = forms.ChoiceField(
         label=_("Outcome"),
-        choices=[
-            ("reached", _("Reached the customer")),
-            ("voicemail", _("Left a voicemail")),
-            ("no_answer", _("No answer")),
-            ("callback", _("Customer asked for a callback")),
-        ],
+        choices=list(CALL_OUTCOMES.items()),
     )
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -103,6 +100,18 @@ class BulkForm(forms.Form):
 
 
 class RuleForm(forms.ModelForm):
+    # The actions other apps register (a helpdesk ticket); their keys are stored in Rule.extra_actions.
+    extra_actions = forms.MultipleChoiceField(
+        label=_("More actions"), required=False, widget=forms.CheckboxSelectMultiple, choices=[]
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["extra_actions"]
+        field.choices = [(action.key, action.label) for action in registered_actions()]
+        if not field.choices:
+            del self.fields["extra_actions"]
+
     class Meta:
         model = Rule
         fields = [
@@ -128,6 +137,7 @@ class RuleForm(forms.ModelForm):
             "sla_minutes",
             "notify_team",
             "invite_review",
+            "extra_actions",
             "no_auto_reply",
             "stop_processing",
         ]

@@ -6,6 +6,7 @@ from typing import Any
 from django.utils import timezone
 
 from reviews.metrics import Z_95
+from reviews.models import Topic
 
 from .models import Case, CaseQuerySet, CaseStatus, RecoveryOutcome
 
@@ -13,7 +14,7 @@ CLOSED = [CaseStatus.RESOLVED, CaseStatus.CLOSED]
 GROUPINGS = {
     "team": "team__name",
     "agent": "owner__username",
-    "topic": "feedback__topics__name",
+    "topic": "feedback__topics__slug",
     "root_cause": "root_cause__name",
     "compensation": "compensations__kind",
 }
@@ -110,6 +111,8 @@ def loop_figures(cases: CaseQuerySet) -> dict:
             "share": 100 * hits / len(answered) if answered else None,
             "interval": wilson(hits, len(answered)),
         }
+    # recovered: the re-surveyed detractors who now answer as a passive or a promoter (domain.md's last priority)
+    won_back = sum(1 for o in answered if o in (RecoveryOutcome.PROMOTER, RecoveryOutcome.PASSIVE))
     return {
         "cases": n,
         "overdue": cases.overdue().count(),
@@ -121,6 +124,11 @@ def loop_figures(cases: CaseQuerySet) -> dict:
         "resurveyed": len(outcomes),
         "recovery_answers": len(answered),
         "recovery": recovery,
+        "recovered": {
+            "n": won_back,
+            "share": 100 * won_back / len(answered) if answered else None,
+            "interval": wilson(won_back, len(answered)),
+        },
     }
 
 
@@ -129,8 +137,9 @@ def loop_report(*, start, end, by: str | None = None) -> dict:
     report: dict[str, Any] = {"overall": loop_figures(cases), "groups": []}
     if by in GROUPINGS:
         field = GROUPINGS[by]
+        labels = dict(Topic.objects.choices()) if by == "topic" else {}  # a topic by its slug, named for the reader
         for value in cases.order_by().values_list(field, flat=True).distinct():
             members = cases.filter(**{field: value} if value is not None else {f"{field}__isnull": True}).distinct()
-            report["groups"].append({"label": value or "—", **loop_figures(members)})
+            report["groups"].append({"label": labels.get(value, value) or "—", **loop_figures(members)})
         report["groups"].sort(key=lambda g: -g["cases"])
     return report

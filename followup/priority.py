@@ -35,34 +35,41 @@ def priority_factors(feedback: Feedback) -> list[dict]:
     weight = weights()
     factors = []
 
-    def add(name, share, detail):
+    def add(name, share, **values):
+        # the codes and values are stored, the words are not: followup.names.factor_text says them in the reader's
+        # language (the API gives the same codes and values)
         points = round(weight[name] * share)
         if points:
-            factors.append({"factor": name, "weight": points, "detail": detail})
+            factors.append({"factor": name, "weight": points, "values": values})
 
     if feedback.segment == Segment.DETRACTOR:
         span = max(1, feedback.scale_max - feedback.scale_min)
-        add("score", 1 - (feedback.score - feedback.scale_min) / span, f"score {feedback.score}/{feedback.scale_max}")
+        add(
+            "score",
+            1 - (feedback.score - feedback.scale_min) / span,
+            score=feedback.score,
+            scale_max=feedback.scale_max,
+        )
     sentiment = feedback.sentiment_score
     if sentiment is not None and sentiment < 0:
-        add("negative_sentiment", min(1.0, -sentiment), f"sentiment {sentiment:.2f}")
+        add("negative_sentiment", min(1.0, -sentiment), sentiment=round(sentiment, 2))
     intent = feedback.churn_intent
     if intent in CHURN_INTENT_SHARE:
-        add("churn_intent", CHURN_INTENT_SHARE[intent], f"churn intent: {intent}")
+        add("churn_intent", CHURN_INTENT_SHARE[intent], intent=intent)
     contact = feedback.contact
     if contact is not None:
         value = _number(contact.attributes.get("lifetime_value"))
         if value is not None and value >= settings.FOLLOWUP_HIGH_VALUE:
-            add("high_value", 1, f"lifetime value {value:g}")
+            add("high_value", 1, lifetime_value=value)
         if contact.customer_since and (timezone.localdate() - contact.customer_since).days <= 90:
-            add("new_customer", 1, f"customer since {contact.customer_since.isoformat()}")
+            add("new_customer", 1, since=contact.customer_since.isoformat())
         earlier = Feedback.objects.filter(
             contact=contact, segment=Segment.DETRACTOR, received_at__lt=feedback.received_at
         )
         if earlier.exists():
-            add("repeat_detractor", 1, "an earlier detractor answer")
+            add("repeat_detractor", 1)
     if feedback.source == "import":
-        add("public_review", 1, f"public review on {feedback.platform or 'an external site'}")
+        add("public_review", 1, platform=feedback.platform)
     return factors
 
 
@@ -74,12 +81,12 @@ def compute_priority(feedback: Feedback, *, floor: int = 0, reopened: bool = Fal
             {
                 "factor": "reopened_by_customer",
                 "weight": weights()["reopened_by_customer"],
-                "detail": "reopened by a customer reply",
+                "values": {},
             }
         )
     total = min(100, sum(f["weight"] for f in factors))
     if floor > total:
-        factors.append({"factor": "rule_floor", "weight": floor - total, "detail": f"rule sets priority ≥ {floor}"})
+        factors.append({"factor": "rule_floor", "weight": floor - total, "values": {"floor": floor}})
         total = floor
     return total, factors
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from reviews.models import Feedback
 from surveys.segments import current_thresholds, segment_for
 
-from . import cases, follow_up
+from . import cases, follow_up, rule_actions
 from .emails import unwritten_parts
 from .models import EmailTemplate, Rule, RuleFiring, Suspicion
 from .models.rules import ATTRIBUTE_OPERATORS
@@ -111,6 +111,10 @@ def contradictions(rule: Rule) -> dict[str, str]:
         errors["email_template"] = _(
             "The template %(key)s has parts an agent must write ([[…]]): a rule cannot send it on its own."
         ) % {"key": rule.email_template}
+    extra = rule.extra_actions if isinstance(rule.extra_actions, list) else [rule.extra_actions]
+    unknown = [str(key) for key in extra if not isinstance(key, str) or rule_actions.rule_action(key) is None]
+    if unknown:
+        errors["extra_actions"] = _("Unknown action: %(keys)s.") % {"keys": ", ".join(unknown)}
     for condition in rule.attribute_conditions or []:
         if not isinstance(condition, dict) or set(condition) != {"attribute", "op", "value"}:
             errors["attribute_conditions"] = _('Each condition needs "attribute", "op" and "value".')
@@ -170,6 +174,7 @@ def _run_actions(rule: Rule, feedback: Feedback, *, silent: bool) -> list[str]:
         done.append(f"opened case {case.pk}" if created else f"case {case.pk} already open")
     if rule.notify_team:
         done.append(notify_team(team=rule.notify_team, feedback=feedback, case=case, rule=rule))
+    done.extend(rule_actions.run_extra_actions(rule=rule, feedback=feedback, case=case))
     if silent and (rule.email_template or rule.invite_review):
         done.append("no automatic reply (an earlier rule forbids it)")
     return done

@@ -7,7 +7,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from reviews.models import Feedback, Segment
+from reviews.models import Feedback, Segment, Topic
 from surveys.models import Survey, SurveyKind
 
 from .models import OPEN_STATUSES, Case, CaseStatus
@@ -25,7 +25,9 @@ class QueueFilter(django_filters.FilterSet):
     segment = django_filters.ChoiceFilter(choices=Segment.choices, label=_("Segment"))
     kind = django_filters.ChoiceFilter(choices=SurveyKind.choices, label=_("Kind"))
     survey = django_filters.ModelChoiceFilter(queryset=Survey.objects.all(), label=_("Survey"))
-    topic = django_filters.CharFilter(field_name="feedback__topics__slug", label=_("Topic"))
+    topic = django_filters.ChoiceFilter(
+        field_name="feedback__topics__slug", choices=lambda: Topic.objects.choices(), label=_("Topic")
+    )
     churn_intent = django_filters.CharFilter(label=_("Churn intent"))
     language = django_filters.CharFilter(label=_("Language"))
     overdue = django_filters.BooleanFilter(method="only_overdue", label=_("Overdue"))
@@ -36,7 +38,7 @@ class QueueFilter(django_filters.FilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name in ("segment", "kind", "survey"):
+        for name in ("segment", "kind", "survey", "topic"):
             self.form.fields[name].widget.attrs["class"] = "form-select form-select-sm"
 
     def search(self, queryset, name, value):

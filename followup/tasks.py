@@ -50,3 +50,11 @@ def read_inbound_mailbox() -> str:
     """Customer replies from the support mailbox (INBOUND_IMAP_URL), when one is configured."""
     outcome = mailbox.read_mailbox()
     return "no mailbox, or already being read" if outcome is None else str(outcome)
+
+
+@shared_task
+def sweep_retention_task() -> dict:
+    """Nightly: anonymise feedback and closed cases past the admins' retention setting (idempotent)."""
+    from . import retention
+
+    return retention.sweep_retention()

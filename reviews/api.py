@@ -13,7 +13,7 @@ from feedback_platform.roles import VIEW_REPORTS
 from feedback_platform.visibility import visible_to
 from surveys.models import SurveyKind
 
-from . import batch, reports, rollups
+from . import agreement, batch, reports, rollups
 from .models import Feedback, Source
 
 
@@ -195,3 +195,35 @@ class FeedbackApi(generics.ListAPIView):
             "errors": [{"index": index, "fields": fields} for index, fields in sorted(result.errors.items())],
         }
         return Response(body, status=207 if result.errors and result.created else 400 if result.errors else 201)
+
+
+class AgreementCellSerializer(serializers.Serializer):
+    agreed = serializers.IntegerField(help_text="labels a person confirmed unchanged")
+    reviewed = serializers.IntegerField(help_text="labels a person confirmed or corrected")
+    share = serializers.FloatField(allow_null=True, help_text="agreed / reviewed; null under minimum_n")
+
+
+class AgreementRowSerializer(serializers.Serializer):
+    language = serializers.CharField()
+    kind = serializers.ChoiceField(choices=list(agreement.KINDS))
+    total = AgreementCellSerializer()
+    weekly = AgreementCellSerializer(many=True, help_text="one per entry of `weeks`")
+
+
+class AgreementSerializer(serializers.Serializer):
+    weeks = serializers.ListField(child=serializers.DateField(), help_text="the Mondays the weekly cells start")
+    minimum_n = serializers.IntegerField()
+    rows = AgreementRowSerializer(many=True)
+
+
+class AgreementApi(APIView):
+    """`GET /api/v1/agreement/`: how often people agree with the model's labels, per language and label kind,
+    over the last 12 weeks and per week (the explorer's panel; reviews.agreement), for the feedback the caller
+    sees."""
+
+    permission_classes = [permissions.IsAuthenticated, CanViewFeedback]
+
+    @extend_schema(responses=AgreementSerializer, operation_id="agreement_retrieve")
+    def get(self, request):
+        figures = agreement.agreement(agreement.seen_by(request.user))
+        return Response(AgreementSerializer(figures.as_dict()).data)

@@ -11,7 +11,7 @@ class ReviewsConfig(AppConfig):
 
         from . import erasure
 
-        registry.register("reviews", order=registry.REVIEWS, erase=erasure.erase_person)
+        registry.register("reviews", order=registry.REVIEWS, erase=erasure.erase_person, export=erasure.export_person)
         from celery.signals import worker_init
 
         from . import receivers, thresholds  # noqa: F401  (connect the surveys signal and threshold changes)

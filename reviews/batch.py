@@ -14,7 +14,7 @@ from feedback_platform.publishing import BULK_QUEUE, publish_on_commit
 from surveys.models import Contact, Survey
 from surveys.segments import Thresholds, current_thresholds, segment_for
 
-from .models import Feedback, Source
+from .models import Feedback, Source, record_group
 from .rows import check_review_row
 from .suspicion import text_hash
 
@@ -78,6 +78,7 @@ def _match_contacts(feedback: list[Feedback], items: list[dict]) -> None:
         row.contact = by_id.get(str(item.get("contact_external_id"))) or by_email.get(
             str(item.get("contact_email") or "").lower()
         )
+        record_group(row)  # bulk_create skips Feedback.save
 
 
 @transaction.atomic

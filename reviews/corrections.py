@@ -12,6 +12,7 @@ full label set, where the latest correction per feedback and field wins.
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -78,6 +79,50 @@ def correct_label(*, actor, feedback: Feedback, kind: str, value: str) -> LabelC
     )
     label_corrected.send(sender=Feedback, feedback=feedback, kind=kind)
     return correction
+
+
+@transaction.atomic
+def confirm_labels(*, actor, feedback: Feedback) -> list[LabelCorrection]:
+    """A person says the machine's labels of `feedback` are right: one agreeing correction (old == new) per
+    label they reviewed (its sentiment, its churn intent, each topic it has), which the agreement figures
+    (reviews.agreement) count and the next model trains on. Labels a person already set are theirs, not the
+    model's, and are skipped, as is a label this person has confirmed before; nothing on the feedback changes.
+    Returns the confirmations stored (none when there was nothing left to confirm)."""
+    feedback = Feedback.objects.select_for_update(of=("self",)).get(pk=feedback.pk)
+    who = Actor.of(actor)
+    corrected = (feedback.explanation or {}).get("corrected") or {}
+    labels = [(CorrectionKind.SENTIMENT, feedback.sentiment_label)] if "sentiment" not in corrected else []
+    labels += [(CorrectionKind.CHURN, feedback.churn_intent)] if "churn" not in corrected else []
+    person_topics = corrected.get("topics") or {}
+    slugs = feedback.topics.exclude(slug__in=list(person_topics)).values_list("slug", flat=True)
+    labels += [(CorrectionKind.TOPIC_ADDED, slug) for slug in slugs]
+    before = set(
+        feedback.corrections.filter(corrected_by_id=who.user_id, old_value=F("new_value")).values_list(
+            "kind", "new_value"
+        )
+    )
+    version = model_version(feedback)
+    stored = LabelCorrection.objects.bulk_create(
+        LabelCorrection(
+            feedback=feedback,
+            kind=kind,
+            old_value=value,
+            new_value=value,
+            model_version=version,
+            language=feedback.language,
+            corrected_by_id=who.user_id,
+        )
+        for kind, value in labels
+        if value and (kind, value) not in before
+    )
+    if stored:
+        record_activity(
+            actor=who,
+            action="reviews.feedback.labels_confirmed",
+            target=feedback,
+            payload={"labels": [[row.kind, row.new_value] for row in stored]},
+        )
+    return stored
 
 
 def _current(feedback: Feedback, kind: str, value: str) -> str:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from feedback_platform.visibility import visible_to
 
-from . import reports
+from . import agreement, reports
 from .exports import export
 from .models import ChurnIntent, LifecycleStage, Segment, Source, Topic
 
@@ -81,13 +81,14 @@ def explorer(request):
         "page": page,
         "report": report,
         "querystring": params.urlencode(),
+        "agreement": agreement.agreement(agreement.seen_by(request.user)),
         "choices": {  # each filter: its label, then its options (value, what people read)
             "segment": (_("Segment"), Segment.choices),
             "sentiment": (_("Sentiment"), [(code, _(code)) for code in ("negative", "neutral", "positive")]),
             "churn_intent": (_("Churn intent"), ChurnIntent.choices),
             "source": (_("Channel"), Source.choices),
             "lifecycle_stage": (_("Lifecycle stage"), LifecycleStage.choices),
-            "topic": (_("Topic"), list(Topic.objects.values_list("slug", "name"))),
+            "topic": (_("Topic"), Topic.objects.choices()),
             "suspicious": (_("Suspicion"), [("yes", _("suspicious")), ("no", _("not suspicious"))]),
         },
     }

@@ -30,7 +30,8 @@ def classify(
     )
     feedback.normalized_score = normalized(feedback.score, feedback.scale_min, feedback.scale_max)
     feedback.language = text_language(feedback)
-    feedback.lifecycle_stage = lifecycle_stage(feedback.contact, feedback.received_at)
+    if feedback.contact is not None:  # an erased person's feedback keeps the stage it was counted in
+        feedback.lifecycle_stage = lifecycle_stage(feedback.contact, feedback.received_at)
     if labels is None:
         model = active_model().get(feedback.language)  # None: no model built, or not for this language
         labels = classify_text(feedback.comment, feedback.language, taxonomy=taxonomy, model=model)

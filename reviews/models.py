@@ -1,7 +1,9 @@
 """Feedback: one record for every survey answer, link, widget, API item or imported review."""
 
+import json
+
 from django.db import models
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 # Segment is defined beside the one segment rule (surveys.segments) and stays importable from here.
@@ -31,19 +33,41 @@ class LifecycleStage(models.TextChoices):
     CHURNED = "churned", _("Churned")
 
 
+def topic_name(name: str, names: dict | None, language: str | None = None) -> str:
+    """The one rule for a topic's display name: its name in `language` (the active one by default) when an
+    admin gave one, else its default `name`. Topic names are taxonomy rows, not catalogue strings."""
+    language = (language or translation.get_language() or "").lower()
+    return (names or {}).get(language) or name
+
+
+class TopicQuerySet(models.QuerySet):
+    def choices(self) -> list[tuple[str, str]]:
+        """(slug, name in the active language) for every topic selected, in the order of those names."""
+        return sorted(((t.slug, t.label) for t in self.only("slug", "name", "names")), key=lambda c: c[1])
+
+
 class Topic(models.Model):
-    """A topic of the taxonomy admins edit: keywords per language ({"en": [...], "zh-hans": [...], "ja": [...]})."""
+    """A topic of the taxonomy admins edit: keywords per language ({"en": [...], "zh-hans": [...], "ja": [...]})
+    and a name per language (`names`, the same keys; `name` is the default where a language has none)."""
 
     slug = models.SlugField(max_length=50, unique=True)
     name = models.CharField(max_length=100)
+    names = models.JSONField(default=dict, blank=True)
     keywords = models.JSONField(default=dict, blank=True)
     is_active = models.BooleanField(default=True)
+
+    objects = TopicQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
 
     def __str__(self):
-        return self.name
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The name the reader sees, in the active language."""
+        return topic_name(self.name, self.names)
 
 
 class FeedbackQuerySet(models.QuerySet):
@@ -85,6 +109,10 @@ class Feedback(models.Model):
     suspicion_score = models.FloatField(default=0)
     explanation = models.JSONField(default=dict, blank=True, help_text=_("Why each label: rules, phrases, scores."))
     lifecycle_stage = models.CharField(max_length=12, choices=LifecycleStage.choices, blank=True)
+    # The customer's group when they answered (see `record_group`); db_default: the COPY import omits them.
+    plan = models.CharField(max_length=REPORTED_ATTRIBUTES["plan"], blank=True, default="", db_default="")
+    region = models.CharField(max_length=REPORTED_ATTRIBUTES["region"], blank=True, default="", db_default="")
+    product = models.CharField(max_length=REPORTED_ATTRIBUTES["product"], blank=True, default="", db_default="")
     platform = models.CharField(max_length=50, blank=True)
     author_name = models.CharField(max_length=200, blank=True)
     review_url = models.URLField(max_length=500, blank=True)
@@ -129,6 +157,25 @@ class Feedback(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.score} ({self.segment})"
+
+    def save(self, *args, **kwargs):
+        if self._state.adding:
+            record_group(self)
+        super().save(*args, **kwargs)
+
+
+def record_group(feedback: Feedback) -> None:
+    """Copy the contact's reported attributes (plan, region, product) onto the feedback. Reports count an answer
+    in the group its customer was in when they answered (as Delighted keeps a response's properties), and the
+    counts stay when the contact is later changed, archived or erased."""
+    contact = feedback.contact
+    if contact is None:
+        return
+    attributes = contact.attributes or {}
+    for name, length in REPORTED_ATTRIBUTES.items():
+        value = attributes.get(name)
+        text = "" if value is None else value if isinstance(value, str) else json.dumps(value)
+        setattr(feedback, name, text[:length])  # JSON text of a number or flag, as PostgreSQL's ->> gives it
 
 
 class RollupKey(models.Model):

@@ -13,12 +13,13 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 
 from surveys.models import Survey, SurveyKind
 
 from .metrics import Z_95, NpsSummary
-from .models import Feedback, FeedbackRollup, TopicRollup
+from .models import Feedback, FeedbackRollup, Topic, TopicRollup
 from .rollups import SCORE_COLUMNS
 
 INTERVALS = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
@@ -91,9 +92,9 @@ def parse_filter(params, *, kind: str | None = None) -> ReportFilter:
 FEEDBACK_LOOKUPS = {
     "source": "source",
     "language": "language",
-    "plan": "contact__attributes__plan",
-    "region": "contact__attributes__region",
-    "product": "contact__attributes__product",
+    "plan": "plan",  # the group when they answered (Feedback.plan), as the rollups count it
+    "region": "region",
+    "product": "product",
     "platform": "platform",
     "lifecycle_stage": "lifecycle_stage",
 }
@@ -230,6 +231,13 @@ def summary(report: ReportFilter) -> dict:
     return figures(report.kind, totals, _scale_max(report))
 
 
+def kinds_in_use(report: ReportFilter) -> list[str]:
+    """The survey kinds that have answers in the report's period, in the kinds' own order (NPS first)."""
+    rows = FeedbackRollup.objects.filter(day__gte=report.start, day__lte=report.end)
+    found = set(rows.order_by().values_list("kind", flat=True).distinct())
+    return [kind for kind in SurveyKind.values if kind in found]
+
+
 def distribution(report: ReportFilter) -> list[tuple[int, int]]:
     totals = _sums(_rollups(report))
     low = 0 if report.kind == SurveyKind.NPS else 1
@@ -255,12 +263,22 @@ def breakdown(report: ReportFilter, dimension: str) -> list[dict]:
     return result
 
 
+def _label(topic: Topic) -> str:
+    return topic.label
+
+
+_lazy_label = lazy(_label, str)
+
+
 def top_topics(report: ReportFilter, segment: str, *, limit: int = 5) -> list[dict]:
     """The topics most mentioned in one segment ("minefields" for detractors, "wow moments" for
     promoters), with their count per period and a few comments in the customers' own words."""
     rows = _in_report(TopicRollup.objects.all(), report).filter(segment=segment)
-    totals = list(rows.values("topic_id", "topic__name", "topic__slug").annotate(n=Sum("n")).order_by("-n")[:limit])
+    totals = list(rows.values("topic_id", "topic__slug").annotate(n=Sum("n")).order_by("-n")[:limit])
+    topics = Topic.objects.in_bulk([topic["topic_id"] for topic in totals])
     for topic in totals:
+        # lazy: read in the language the page or email is rendered in (one digest is rendered for many readers)
+        topic["name"] = _lazy_label(topics[topic["topic_id"]])
         by_period = (
             rows.filter(topic_id=topic["topic_id"])
             .annotate(period=INTERVALS[report.interval]("day"))
@@ -325,16 +343,17 @@ def _topic_breakdown(report: ReportFilter) -> list[dict]:
     """NPS (or segment shares) per topic, from the topic rollups."""
     rows = _in_report(TopicRollup.objects.all(), report)
     counts: dict[str, dict] = {}
-    for row in rows.values("topic__name", "segment").annotate(n=Sum("n")):
-        totals = counts.setdefault(row["topic__name"], {"promoters": 0, "passives": 0, "detractors": 0})
+    names = {t.slug: t.label for t in Topic.objects.all()}
+    for row in rows.values("topic__slug", "segment").annotate(n=Sum("n")):
+        totals = counts.setdefault(row["topic__slug"], {"promoters": 0, "passives": 0, "detractors": 0})
         totals[f"{row['segment']}s"] = row["n"]
     result = []
-    for name, totals in counts.items():
+    for slug, totals in counts.items():
         summary = NpsSummary(**totals)
         result.append(
             {
-                "label": name,
-                "value": name,
+                "label": names.get(slug, slug),
+                "value": slug,
                 "n": summary.n,
                 "score": summary.score,
                 "margin": summary.margin,

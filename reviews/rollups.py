@@ -8,23 +8,13 @@ and changed answers are counted right without tracking old values.
 from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
-from django.db.models import CharField, Count, F, Max, Q, Sum, Value
-from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Coalesce, Left, TruncDate
+from django.db.models import Count, F, Max, Q, Sum, Value
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
-
-from surveys.models import REPORTED_ATTRIBUTES
 
 from .models import Feedback, FeedbackRollup, RollupState, Segment, TopicRollup
 
 SCORE_COLUMNS = [f"s{score}" for score in range(11)]
-
-
-def _attribute(name: str):
-    """A contact attribute as text, "" when absent (so it can be a key of the rollup), cut to its column:
-    the contacts' checks refuse longer values, but one stored before them must never stop the reports."""
-    text = Coalesce(KeyTextTransform(name, "contact__attributes"), Value(""), output_field=CharField())
-    return Left(text, REPORTED_ATTRIBUTES[name])
 
 
 KEY_COLUMNS = [
@@ -38,9 +28,6 @@ def _keyed(feedback):
     return feedback.annotate(
         day=TruncDate("received_at"),
         survey_key=Coalesce("survey_id", Value(0)),
-        plan=_attribute("plan"),
-        region=_attribute("region"),
-        product=_attribute("product"),
     )
 
 

@@ -72,3 +72,14 @@ def run_import_task(job_id: int) -> None:
     from .import_jobs import run_import
 
     run_import(job_id=job_id)
+
+
+# A full build takes seconds to a minute; the limit only stops a build that hangs.
+@shared_task(soft_time_limit=1800, time_limit=1860)
+def retrain_classifier_task() -> int | None:
+    """Beat, nightly: a new model when enough labels were corrected since the last build (reviews.retraining);
+    the version built, or None."""
+    from .retraining import retrain_if_due
+
+    outcome = retrain_if_due()
+    return outcome.version if outcome else None

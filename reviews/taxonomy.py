@@ -6,7 +6,7 @@ from feedback_platform.activity import Actor, changed_fields, record_activity
 
 from .models import Topic
 
-TOPIC_FIELDS = ["slug", "name", "keywords", "is_active"]
+TOPIC_FIELDS = ["slug", "name", "names", "keywords", "is_active"]
 
 
 @transaction.atomic

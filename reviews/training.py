@@ -17,6 +17,7 @@ stored but not activated, and its reason says which figure is worse.
 from dataclasses import dataclass, field
 
 import numpy as np
+import scipy.sparse as sp
 from django.db import transaction
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
@@ -26,7 +27,7 @@ from feedback_platform.activity import Actor, record_activity
 from . import evaluation, training_data
 from .classify import features
 from .classify.learned import Head, LanguageModel, decide_churn, pack, softmax, unpack
-from .models import ClassifierModel, Topic
+from .models import ClassifierModel, LabelCorrection, Topic
 
 CONFIGURATION = {
     "features": "hashed n-grams v1",
@@ -37,6 +38,9 @@ CONFIGURATION = {
     "class_weight": "balanced",
     "solver": "saga",  # 10-20 times faster than lbfgs here; deterministic with the fixed random_state
     "tol": 1e-3,
+    # Languages whose sentiment head is one-vs-rest over NB-weighted columns (each column scaled by its log-count
+    # ratio for the class, as NBSVM does): +0.012 English sentiment macro-F1 on 5-fold CV over two fold seeds.
+    "nb_sentiment": ["en"],
 }
 FOLDS = 5
 SEED = 0
@@ -56,9 +60,17 @@ def train_classifier(
 ) -> TrainingOutcome:
     """Build, measure and store a new model; activate it unless its held-out figures are worse than the
     active one's (or `force`). `folds` < 2 skips cross-validation (no calibration: the test set-up's fast
-    build). Records reviews.classifier.trained."""
+    build). Records reviews.classifier.trained. The build keeps the newest correction id it could read
+    (parameters["corrections_through"], the nightly retraining's watermark: reviews.retraining)."""
+    through = newest_correction_id()  # read before the rows: a correction made during the build counts next time
     models, figures, fingerprint = build_models(folds=folds, languages=languages)
-    return _store(actor=actor, models=models, figures=figures, fingerprint=fingerprint, force=force, folds=folds)
+    return _store(
+        actor=actor, models=models, figures=figures, fingerprint=fingerprint, force=force, folds=folds, through=through
+    )
+
+
+def newest_correction_id() -> int:
+    return LabelCorrection.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
 
 
 def build_models(*, folds: int = FOLDS, languages: list[str] | None = None) -> tuple[dict, dict, str]:
@@ -118,7 +130,10 @@ def fit(rows: list[dict], language: str, keywords: list[list[str]], calibration:
     calibration = calibration or {}
     for head, classes in (("sentiment", training_data.SENTIMENTS), ("churn", training_data.CHURN_KINDS)):
         labels = np.array([classes.index(row[head]) for row in rows])
-        weights, intercepts = _multiclass(matrix, labels, len(classes), CONFIGURATION["C"][head])
+        nb = head == "sentiment" and language in CONFIGURATION["nb_sentiment"]
+        weights, intercepts = (_nb_one_vs_rest if nb else _multiclass)(
+            matrix, labels, len(classes), CONFIGURATION["C"][head]
+        )
         model.heads[head] = Head(classes, weights, intercepts, calibration.get(head, {}))
     slugs = training_data.DEFAULT_TOPICS
     columns_w, intercepts = [], []
@@ -147,6 +162,27 @@ def _multiclass(matrix, labels, n_classes, c) -> tuple[np.ndarray, np.ndarray]:
     intercepts[present] = (
         regression.intercept_ if len(present) > 2 else [-regression.intercept_[0] / 2, regression.intercept_[0] / 2]
     )
+    return weights, intercepts
+
+
+def _nb_one_vs_rest(matrix, labels, n_classes, c) -> tuple[np.ndarray, np.ndarray]:
+    """Per class, a binary regression on the columns scaled by their log-count ratio (class against the rest,
+    smoothed); the ratio is folded into the weights, so predicting stays one product (scores = x @ weights)."""
+    weights = np.zeros((matrix.shape[1], n_classes), dtype=np.float32)
+    intercepts = np.full(n_classes, -30.0, dtype=np.float32)  # a class never seen is never said
+    present = np.unique(labels)
+    if len(present) == 1:
+        intercepts[present[0]] = 0.0
+        return weights, intercepts
+    magnitude = abs(matrix.tocsr())
+    for k in present:
+        inside = labels == k
+        p = 0.1 + np.asarray(magnitude[inside].sum(axis=0)).ravel()
+        q = 0.1 + np.asarray(magnitude[~inside].sum(axis=0)).ravel()
+        ratio = np.log((p / p.sum()) / (q / q.sum()))
+        regression = _regression(c).fit(matrix @ sp.diags(ratio), inside.astype(int))
+        weights[:, k] = ratio * regression.coef_[0]
+        intercepts[k] = regression.intercept_[0]
     return weights, intercepts
 
 
@@ -300,7 +336,7 @@ def active_heldout_figures(languages) -> dict:
 
 
 @transaction.atomic
-def _store(*, actor, models, figures, fingerprint, force, folds) -> TrainingOutcome:
+def _store(*, actor, models, figures, fingerprint, force, folds, through: int = 0) -> TrainingOutcome:
     previous = active_heldout_figures(list(models))
     heldout = {language: f["heldout"] for language, f in figures.items() if f.get("heldout")}
     worse = evaluation.worse_figures(heldout, previous)
@@ -317,7 +353,7 @@ def _store(*, actor, models, figures, fingerprint, force, folds) -> TrainingOutc
         version=(last or 0) + 1,
         fingerprint=fingerprint,
         figures=figures,
-        parameters={**parameters, "folds": folds},
+        parameters={**parameters, "folds": folds, "corrections_through": through},
         weights=weights,
         is_active=activate,
         reason=reason[:300],
@@ -328,7 +364,13 @@ def _store(*, actor, models, figures, fingerprint, force, folds) -> TrainingOutc
         actor=Actor.of(actor),
         action="reviews.classifier.trained",
         target=row,
-        payload={"version": row.version, "activated": activate, "worse": worse, "fingerprint": fingerprint},
+        payload={
+            "version": row.version,
+            "activated": activate,
+            "worse": worse,
+            "fingerprint": fingerprint,
+            "corrections_through": through,
+        },
     )
     return TrainingOutcome(activated=activate, reason=reason, version=row.version, figures=figures)
 

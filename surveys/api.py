@@ -4,7 +4,7 @@ from dataclasses import asdict
 
 from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import decorators, permissions, serializers, status, viewsets
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
@@ -12,12 +12,15 @@ from rest_framework.views import APIView
 
 from feedback_platform.activity import Actor
 from feedback_platform.api_parsers import MultiPartParser
+from feedback_platform.delivery import FailureReason
 from feedback_platform.textfiles import CONTACT_FILES, UnreadableFile
 from feedback_platform.visibility import visible_to
 
 from . import editing, services
+from .audience_api import ConditionsField
 from .contact_rows import attribute_problems, check_contact_row, customer_since
-from .models import Contact, Invitation, Send, Survey
+from .contacts import tag_problem
+from .models import Audience, Contact, Invitation, Send, Survey
 from .sending import send_stats, survey_stats
 
 
@@ -73,12 +76,19 @@ class SurveySerializer(serializers.ModelSerializer):
         return data
 
 
+class FailureSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=FailureReason.choices)
+    label = serializers.CharField(help_text="the reason in the reader's language")
+    count = serializers.IntegerField()
+
+
 class StatsRowSerializer(serializers.Serializer):
     send = serializers.IntegerField(required=False)
     invited = serializers.IntegerField()
     sent = serializers.IntegerField()
     skipped = serializers.IntegerField()
     failed = serializers.IntegerField(help_text="refused by the mail server for good; not counted as asked")
+    failures = FailureSerializer(many=True, help_text="the failed ones by reason, most frequent first")
     delivered = serializers.IntegerField()
     delivered_reported = serializers.BooleanField(help_text="False: no provider reports, delivered = sent - bounced")
     bounced = serializers.IntegerField()
@@ -99,6 +109,19 @@ class SendInput(serializers.Serializer):
         default=dict,
         help_text='Contact filters: language and attributes, e.g. {"language": "ja", "plan": "pro"}; empty: everyone',
     )
+    conditions = ConditionsField(
+        required=False,
+        default=list,
+        help_text='Conditions on contacts (see /api/v1/segments/), e.g. [{"field": "attributes.ltv", "op": "gt", '
+        '"value": 100}, {"field": "answers", "op": "answered", "days": 90, "segment": "detractor"}]; all must hold',
+    )
+    segment = serializers.PrimaryKeyRelatedField(
+        queryset=Audience.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="A saved segment: its conditions are copied into the send, with `audience` and `conditions`",
+    )
     sample_percent = serializers.IntegerField(min_value=1, max_value=100, default=100)
     daily_cap = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
     scheduled_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
@@ -107,7 +130,18 @@ class SendInput(serializers.Serializer):
 class SendOutput(serializers.ModelSerializer):
     class Meta:
         model = Send
-        fields = ["id", "survey", "audience", "sample_percent", "daily_cap", "scheduled_at", "status", "created_at"]
+        fields = [
+            "id",
+            "survey",
+            "audience",
+            "conditions",
+            "segment",
+            "sample_percent",
+            "daily_cap",
+            "scheduled_at",
+            "status",
+            "created_at",
+        ]
 
 
 class SurveyViewSet(viewsets.ModelViewSet):
@@ -161,11 +195,19 @@ class SurveyViewSet(viewsets.ModelViewSet):
         return Response(SendingStatsSerializer({"survey": overall, "sends": sends}).data)
 
 
+@extend_schema_field({"type": "array", "items": {"type": "string", "maxLength": 50}})
+class TagsField(serializers.JSONField):
+    """Checked by `contacts.tag_problem`."""
+
+
 class ContactSerializer(serializers.ModelSerializer):
     # Checked by the one contact-row rule (surveys.contact_rows), with the messages a file's rows get.
     email = serializers.CharField(max_length=254, required=False, allow_blank=True)
     language = serializers.CharField(max_length=10, required=False, allow_blank=True)
     customer_since = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+    tags = TagsField(
+        required=False, help_text='e.g. ["vip", "beta"]: a POST adds them to the contact\'s, a PATCH replaces them'
+    )
 
     class Meta:
         model = Contact
@@ -177,12 +219,22 @@ class ContactSerializer(serializers.ModelSerializer):
             "language",
             "customer_since",
             "attributes",
+            "tags",
             "created_at",
             "archived_at",
         ]
         read_only_fields = ["created_at", "archived_at"]
         validators = []  # upsert: an existing email or external id updates that contact
         extra_kwargs = {"external_id": {"validators": []}, "email": {"validators": []}}
+
+    def to_representation(self, contact):
+        return {**super().to_representation(contact), "tags": sorted(tag.name for tag in contact.tags.all())}
+
+    def validate_tags(self, names):
+        problem = tag_problem(names)
+        if problem:
+            raise serializers.ValidationError(problem)
+        return names
 
     def validate(self, data):
         row = {**data, "email": data.get("email", self.instance.email if self.instance else "")}
@@ -202,13 +254,20 @@ class ContactSerializer(serializers.ModelSerializer):
         return data
 
     def create(self, validated):
-        contact, _ = services.upsert_contact(actor=Actor.from_request(self.context["request"]), **validated)
+        tags = validated.pop("tags", None)
+        actor = Actor.from_request(self.context["request"])
+        contact, _ = services.upsert_contact(actor=actor, **validated)
+        if tags is not None:
+            editing.tag_contact(actor=actor, contact=contact, names=tags, replace=False)
         return contact
 
     def update(self, contact, validated):
-        return editing.update_contact(
-            actor=Actor.from_request(self.context["request"]), contact=contact, changes=validated
-        )
+        tags = validated.pop("tags", None)
+        actor = Actor.from_request(self.context["request"])
+        contact = editing.update_contact(actor=actor, contact=contact, changes=validated)
+        if tags is not None:
+            editing.tag_contact(actor=actor, contact=contact, names=tags)
+        return contact
 
 
 class ContactViewSet(viewsets.ModelViewSet):
@@ -222,7 +281,9 @@ class ContactViewSet(viewsets.ModelViewSet):
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        contacts = visible_to(self.request.user, Contact.objects.all())  # an agent: their teams' customers
+        contacts = visible_to(
+            self.request.user, Contact.objects.prefetch_related("tags")
+        )  # an agent: their teams' customers
         if self.action != "list":
             return contacts
         archived = self.request.query_params.get("archived", "").lower() in ("1", "true", "yes")

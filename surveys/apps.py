@@ -11,5 +11,5 @@ class SurveysConfig(AppConfig):
 
         from . import erasure
 
-        registry.register("surveys", order=registry.SURVEYS, erase=erasure.erase_person)
+        registry.register("surveys", order=registry.SURVEYS, erase=erasure.erase_person, export=erasure.export_person)
         from . import receivers  # noqa: F401  (the provider's delivery reports)

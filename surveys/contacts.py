@@ -7,11 +7,13 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from feedback_platform.activity import Actor, changed_fields, record_activity
+from feedback_platform.cleantext import UNSTORABLE, is_storable
 
 from .answers import LinkUnknown, invitation_of_token
-from .models import Contact, Invitation, Suppression, SuppressionReason
+from .models import Contact, Invitation, Suppression, SuppressionReason, Tag, tag_name
 
 CONTACT_FIELDS = ["email", "name", "language", "external_id", "customer_since", "attributes"]
 
@@ -75,6 +77,40 @@ def _upsert_contact(
     if created or fields:
         contact.save()
     return contact, created, fields
+
+
+MAX_TAGS = 50  # on one contact
+
+
+def parse_tags(text: str) -> list[str]:
+    """Tags as a person types them or a file column holds them: separated by commas or semicolons."""
+    return [name for name in (tag_name(part) for part in text.replace(";", ",").split(",")) if name]
+
+
+def tag_problem(names: object) -> str:
+    """Why `names` cannot be a contact's tags; "" when they can."""
+    if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+        return _("A list of texts.")
+    if len(names) > MAX_TAGS:
+        return _("At most %(n)s tags.") % {"n": MAX_TAGS}
+    if any(len(name.strip()) > 50 for name in names):
+        return _("A tag has at most 50 characters.")
+    if not all(is_storable(name) for name in names):
+        return str(UNSTORABLE)
+    return ""
+
+
+def set_tags(*, contact: Contact, names: list[str], replace: bool = True) -> bool:
+    """Give the contact these tags (each in its one spelling, made when new); `replace=False` adds them to
+    the ones it has (an upsert, a file's row). Returns whether its tags changed; the caller records activity."""
+    wanted = {tag_name(name) for name in names if tag_name(name)}
+    before = set(contact.tags.values_list("name", flat=True))
+    after = wanted if replace else before | wanted
+    if after == before:
+        return False
+    Tag.objects.bulk_create([Tag(name=name) for name in after - before], ignore_conflicts=True)
+    contact.tags.set(Tag.objects.filter(name__in=after))
+    return True
 
 
 class UnsubscribeLinkExpired(Exception):

@@ -8,9 +8,9 @@ from django.db import transaction
 from feedback_platform.textfiles import CONTACT_FILES, UnreadableFile, read_table
 
 from .contact_rows import attribute_problems, check_contact_row, customer_since
-from .contacts import _upsert_contact
+from .contacts import _upsert_contact, parse_tags, set_tags, tag_problem
 
-FIELDS = {"email", "name", "external_id", "language", "customer_since"}
+FIELDS = {"email", "name", "external_id", "language", "customer_since", "tags"}
 ATTRIBUTES = {"plan", "product", "lifetime_value", "region"}
 
 
@@ -47,6 +47,9 @@ def import_contacts(*, data: bytes, filename: str, encoding: str = "detect") -> 
         }
         attributes = {name: values[name] for name in ATTRIBUTES if values.get(name)}
         problems = {**check_contact_row(values), **attribute_problems(attributes)}  # a column's name per problem
+        tags = parse_tags(values.get("tags", ""))
+        if tag_problem(tags):
+            problems["tags"] = tag_problem(tags)
         key = values["email"].lower()
         if key in seen:
             problems["email"] = f"duplicate of row {seen[key]}"
@@ -55,7 +58,7 @@ def import_contacts(*, data: bytes, filename: str, encoding: str = "detect") -> 
             continue
         seen[key] = line
         try:
-            _, created, _ = _upsert_contact(  # import_contact_file records one entry for the whole file
+            contact, created, _ = _upsert_contact(  # import_contact_file records one entry for the whole file
                 email=values["email"],
                 name=values.get("name", ""),
                 language=values.get("language") or None,
@@ -68,6 +71,7 @@ def import_contacts(*, data: bytes, filename: str, encoding: str = "detect") -> 
                 {"row": line, "field": f, "reason": r} for f, rs in error.message_dict.items() for r in rs
             )
             continue
+        set_tags(contact=contact, names=tags, replace=False)  # a file's tags add to the contact's
         report.created += created
         report.updated += not created
     return report

@@ -13,7 +13,7 @@ from feedback_platform.activity import Actor, changed_fields, record_activity
 
 from . import services
 from .contacts_import import ContactImportReport, import_contacts
-from .models import Answer, Contact, Invitation, SegmentThreshold, Send, Survey, SurveyLogo, SurveyStatus
+from .models import Answer, Audience, Contact, Invitation, SegmentThreshold, Send, Survey, SurveyLogo, SurveyStatus
 from .models.surveys import validate_translations
 from .segments import current_thresholds
 
@@ -120,6 +120,14 @@ def update_contact(*, actor: Actor, contact: Contact, changes: dict) -> Contact:
 
 
 @transaction.atomic
+def tag_contact(*, actor: Actor, contact: Contact, names: list[str], replace: bool = True) -> Contact:
+    """Set the contact's tags (`replace=False`: add to them); one entry when they changed."""
+    if services.set_tags(contact=contact, names=names, replace=replace):
+        record_activity(actor=actor, action="surveys.contact.updated", target=contact, payload={"fields": ["tags"]})
+    return contact
+
+
+@transaction.atomic
 def save_contact(*, actor: Actor, contact: Contact) -> Contact:
     """Create or change a contact from a validated form (the Django admin)."""
     created = contact._state.adding
@@ -168,16 +176,21 @@ def schedule_survey_send(
     actor: Actor,
     survey: Survey,
     audience: dict,
+    conditions: list[dict] | None = None,
+    segment: Audience | None = None,
     sample_percent: int = 100,
     daily_cap: int | None = None,
     scheduled_at: datetime | None = None,
 ) -> Send:
-    """Send the survey to the contacts matching `audience`, now or at `scheduled_at` (see `sending.schedule_send`)."""
+    """Send the survey to the contacts matching `audience`, `conditions` and `segment`, now or at `scheduled_at`
+    (see `sending.schedule_send`)."""
     from .sending import schedule_send
 
     send = schedule_send(
         survey=survey,
         audience=audience,
+        conditions=conditions,
+        segment=segment,
         sample_percent=sample_percent,
         daily_cap=daily_cap,
         scheduled_at=scheduled_at,
@@ -190,6 +203,8 @@ def schedule_survey_send(
         payload={
             "survey": survey.pk,
             "audience": audience,
+            "conditions": send.conditions,
+            "segment": segment.pk if segment else None,
             "sample_percent": sample_percent,
             "daily_cap": daily_cap,
             "scheduled_at": send.scheduled_at,

@@ -7,13 +7,15 @@ the fast import (reviews.fastimport.copy_csv) and the re-classification after a 
 (reviews.thresholds.reclassify).
 """
 
+import re
 import time
 
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
+from django.utils.translation import gettext as _
 
-from .models import DEFAULT_THRESHOLDS, Segment, SegmentThreshold
+from .models import DEFAULT_THRESHOLDS, Segment, SegmentThreshold, SurveyKind
 
 # (kind, scale_max) → (highest detractor, highest passive)
 Thresholds = dict[tuple[str, int], tuple[int, int]]
@@ -68,6 +70,24 @@ def thresholds_for(kind: str, scale_max: int, thresholds: Thresholds | None = No
 def segment_reason(kind: str, score: int, scale_max: int, detractor_max: int, passive_max: int) -> str:
     """Why a score is in its segment, as stored on the Feedback (the SQL copies build the same text)."""
     return f"{kind} {score}/{scale_max}: detractor ≤{detractor_max}, passive ≤{passive_max}"
+
+
+_STORED_REASON = re.compile(r"^(\w+) (-?\d+)/(\d+): detractor ≤(-?\d+), passive ≤(-?\d+)$")
+
+
+def describe_segment_reason(reason: str) -> str:
+    """A stored `segment_reason` in the reader's language; a reason stored in another shape as it is."""
+    match = _STORED_REASON.match(reason or "")
+    if not match or match.group(1) not in SurveyKind.values:
+        return reason
+    kind, score, scale_max, detractor_max, passive_max = match.groups()
+    return _("%(kind)s %(score)s of %(scale_max)s: a detractor up to %(detractor)s, a passive up to %(passive)s") % {
+        "kind": SurveyKind(kind).label,
+        "score": score,
+        "scale_max": scale_max,
+        "detractor": detractor_max,
+        "passive": passive_max,
+    }
 
 
 def segment_for(kind: str, score: int, scale_max: int, thresholds: Thresholds | None = None) -> tuple[str, str]:

@@ -1,4 +1,5 @@
-"""Sending a survey to a group from the web: who (filters on contact fields), how many (sample, daily cap), when."""
+"""Sending a survey to a group from the web: who (a saved segment, quick filters, conditions), how many (sample,
+daily cap), when; "Count the contacts" shows how many and the first ten before anything is sent."""
 
 from django import forms
 from django.conf import settings
@@ -11,12 +12,20 @@ from django.views.decorators.http import require_http_methods
 
 from feedback_platform.activity import Actor
 
+from .audience_forms import ConditionsForm
+from .audiences import legacy_conditions, preview
 from .editing import schedule_survey_send
-from .models import Send, Survey
-from .sending import AUDIENCE_FIELDS, audience, send_stats
+from .models import Audience, Survey
+from .sending import AUDIENCE_FIELDS, send_stats
 
 
-class SendForm(forms.Form):
+class SendForm(ConditionsForm):
+    segment = forms.ModelChoiceField(
+        label=gettext_lazy("Saved segment"),
+        queryset=Audience.objects.order_by("name"),
+        required=False,
+        empty_label=gettext_lazy("(none: the filters below)"),
+    )
     language = forms.ChoiceField(
         label=gettext_lazy("Language"),
         required=False,
@@ -26,7 +35,7 @@ class SendForm(forms.Form):
     region = forms.CharField(label=gettext_lazy("Region"), required=False, max_length=100)
     product = forms.CharField(label=gettext_lazy("Product"), required=False, max_length=100)
     sample_percent = forms.IntegerField(
-        label=gettext_lazy("Sample (% of the group)"), min_value=1, max_value=100, initial=100
+        label=gettext_lazy("Sample (percent of the group)"), min_value=1, max_value=100, initial=100
     )
     daily_cap = forms.IntegerField(label=gettext_lazy("At most per day"), min_value=1, required=False)
     scheduled_at = forms.DateTimeField(
@@ -36,8 +45,15 @@ class SendForm(forms.Form):
         help_text=gettext_lazy("Empty: now."),
     )
 
+    field_order = ["segment", "language", "plan", "region", "product"]
+
     def audience(self) -> dict:
         return {name: value for name in AUDIENCE_FIELDS if (value := self.cleaned_data[name])}
+
+    def all_conditions(self) -> list[dict]:
+        """What the send will reach, as `schedule_send` stores it: the segment's, the quick filters, the rows."""
+        segment = self.cleaned_data.get("segment")
+        return (segment.conditions if segment else []) + legacy_conditions(self.audience()) + self.conditions()
 
 
 @login_required
@@ -47,8 +63,9 @@ def survey_send(request, pk):
     """The form, how many contacts it reaches, and this survey's earlier sends with their figures."""
     survey = get_object_or_404(Survey, pk=pk)
     form = SendForm(request.POST or None)
-    matching = audience(Send(audience=form.audience())).count() if form.is_bound and form.is_valid() else None
-    if request.method == "POST" and form.is_valid() and request.POST.get("action") != "count":
+    valid = form.is_bound and form.is_valid()
+    matching, sample = preview(form.all_conditions()) if valid else (None, [])
+    if request.method == "POST" and valid and request.POST.get("action") == "send":
         if not survey.is_active:
             form.add_error(None, _("Activate the survey before sending it."))
         else:
@@ -57,6 +74,8 @@ def survey_send(request, pk):
                 actor=Actor.from_request(request),
                 survey=survey,
                 audience=form.audience(),
+                conditions=form.conditions(),
+                segment=data["segment"],
                 sample_percent=data["sample_percent"],
                 daily_cap=data["daily_cap"],
                 scheduled_at=data["scheduled_at"],
@@ -67,6 +86,7 @@ def survey_send(request, pk):
         "survey": survey,
         "form": form,
         "matching": matching,
+        "sample": sample,
         "stats": send_stats(survey.sends.order_by("-created_at")),
     }
     return render(request, "surveys/manage_send.html", context, status=400 if form.errors else 200)

@@ -14,21 +14,22 @@ from feedback_platform import delivery
 from feedback_platform.delivery import DeliveryStatus
 
 from . import services
-from .models import Contact, Invitation, InvitationStatus, Reminder, Send, SendStatus, Survey
+from .audiences import condition_problems, legacy_conditions, matching_contacts
+from .models import Audience, Invitation, InvitationStatus, Reminder, Send, SendStatus, Survey
 
 log = logging.getLogger(__name__)
 
 BATCH = 1000
-CONTACT_FIELDS = {"language"}
+
+
+def send_conditions(send: Send) -> list[dict]:
+    """A send's conditions: its plain equalities (`audience`) and its conditions (a saved segment's, copied)."""
+    return legacy_conditions(send.audience) + list(send.conditions or [])
 
 
 def audience(send: Send):
-    """The contacts a send is for: its filters on contact fields and attributes."""
-    contacts = Contact.objects.filter(archived_at__isnull=True).order_by("pk")
-    for name, value in (send.audience or {}).items():
-        field = name if name in CONTACT_FIELDS else f"attributes__{name}"
-        contacts = contacts.filter(**{field: value})
-    return contacts
+    """The contacts a send is for, in the order it invites them (surveys.audiences)."""
+    return matching_contacts(send_conditions(send))
 
 
 def in_sample(send: Send, contact_id: int) -> bool:
@@ -141,16 +142,46 @@ def _stats_row(row) -> dict:
     }
 
 
+def failures_by(owner: str, ids: list[int]) -> dict[int, list[dict]]:
+    """{send or survey id: [{"reason", "label", "count"}, …]}, the failed invitations of each told apart by
+    feedback_platform.delivery.failure_reason, most frequent first; `owner` is "send_id" or "survey_id"."""
+    counts: dict[int, dict[str, int]] = {}
+    rows = (
+        Invitation.objects.filter(**{f"{owner}__in": ids}, status=InvitationStatus.FAILED)
+        .values_list(owner, "last_error")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for key, error, n in rows:
+        reason = delivery.failure_reason(error)
+        counts.setdefault(key, {})[reason] = counts.get(key, {}).get(reason, 0) + n
+    labels = dict(delivery.FailureReason.choices)
+    return {
+        key: [
+            {"reason": reason, "label": str(labels[reason]), "count": n}
+            for reason, n in sorted(reasons.items(), key=lambda item: (-item[1], item[0]))
+        ]
+        for key, reasons in counts.items()
+    }
+
+
 def send_stats(sends) -> list[dict]:
-    """Per send: invited, sent, skipped, delivered, bounced, reminded, answered, answered / delivered."""
-    return [{"send": send.pk, "survey": send.survey_id, **_stats_row(send)} for send in _counted(sends, "invitations")]
+    """Per send: invited, sent, skipped, failed (with its reasons), delivered, bounced, reminded, answered,
+    answered / delivered."""
+    rows = list(_counted(sends, "invitations"))
+    failures = failures_by("send_id", [send.pk for send in rows if send.failed])
+    return [
+        {"send": send.pk, "survey": send.survey_id, **_stats_row(send), "failures": failures.get(send.pk, [])}
+        for send in rows
+    ]
 
 
 def survey_stats(surveys) -> list[dict]:
     """The same figures per survey, over every invitation it sent (sends, API and single invitations)."""
+    rows = list(_counted(surveys, "invitations"))
+    failures = failures_by("survey_id", [survey.pk for survey in rows if survey.failed])
     return [
-        {"survey": survey.pk, "name": survey.name, "object": survey, **_stats_row(survey)}
-        for survey in _counted(surveys, "invitations")
+        {"survey": s.pk, "name": s.name, "object": s, **_stats_row(s), "failures": failures.get(s.pk, [])} for s in rows
     ]
 
 
@@ -187,17 +218,30 @@ AUDIENCE_FIELDS = ["language", "plan", "region", "product"]  # what the send pag
 
 @transaction.atomic
 def schedule_send(
-    *, survey, audience: dict, sample_percent: int = 100, daily_cap: int | None = None, scheduled_at=None
+    *,
+    survey,
+    audience: dict,
+    conditions: list[dict] | None = None,
+    segment: Audience | None = None,
+    sample_percent: int = 100,
+    daily_cap: int | None = None,
+    scheduled_at=None,
 ) -> Send:
-    """Record a send to the contacts matching `audience`; one that is due starts at once, in the worker."""
+    """Record a send to the contacts matching `audience`, `conditions` and the saved `segment`'s conditions
+    (copied, so a later change of the segment does not move a send under way); one that is due starts at
+    once, in the worker."""
     from .tasks import run_send_task
 
     if not survey.is_active:
         raise ValidationError({"survey": _("This survey is not taking answers right now")})
-
+    problems = condition_problems(conditions)
+    if problems:
+        raise ValidationError(problems)
     send = Send.objects.create(
         survey=survey,
         audience=audience,
+        conditions=list(segment.conditions if segment else []) + list(conditions or []),
+        segment=segment,
         sample_percent=sample_percent,
         daily_cap=daily_cap,
         scheduled_at=scheduled_at or timezone.now(),

@@ -37,3 +37,11 @@ def run_send_task(send_id: int) -> int:
     from .sending import run_send
 
     return run_send(send_id=send_id)
+
+
+@shared_task
+def run_recurring_sends() -> int:
+    """Beat, hourly: each recurring send invites its share for this hour (surveys.recurring)."""
+    from .recurring import run_recurring_sends as run
+
+    return run()

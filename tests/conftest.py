@@ -95,6 +95,8 @@ def _clean_slate(settings, tmp_path):
     settings.EMAIL_FILE_PATH = str(tmp_path / "mail")
     # Admin personas log in with force_login and no authenticator: tests/test_two_factor.py requires it back.
     settings.TWO_FACTOR_REQUIRED_ROLES = []
+    # The webhook tests' receivers listen on loopback; tests/test_outbound.py turns the guard back on.
+    settings.WEBHOOKS_ALLOW_PRIVATE = True
     if settings.REDIS_URL:
         celery_app.control.purge()
     else:
@@ -125,10 +127,12 @@ def _migration_data_after_flush(request):
     import_module("feedback_platform.migrations.0008_profile_permissions").grant(apps, None)
     import_module("feedback_platform.migrations.0010_role_grants").grant(apps, None)
     import_module("reviews.migrations.0018_correct_labels_permission").grant(apps, None)
+    import_module("followup.migrations.0011_retention_permissions").grant(apps, None)
     import_module("followup.migrations.0002_defaults").create_defaults(apps, None)
     import_module("followup.migrations.0007_templates_signed_and_marked").update_templates(apps, None)
     import_module("followup.migrations.0008_follow_ups_wait_to_settle").settle_default_rules(apps, None)
     import_module("reviews.migrations.0005_default_topics").create_topics(apps, None)
+    import_module("reviews.migrations.0021_topic_names").name_topics(apps, None)
 
 
 @pytest.fixture

@@ -19,11 +19,11 @@ def test_an_agent_gets_403_on_manager_pages(client, agent):
     assert client.get(reverse("reviews:overview")).status_code == 403
 
 
-def test_an_agent_lands_on_the_queue_and_a_manager_on_reports(client, agent, manager):
+def test_an_agent_lands_on_the_queue_and_a_manager_on_the_tiles(client, agent, manager):
     client.force_login(agent)
     assert client.get(reverse("home")).url == reverse("followup:queue")
     client.force_login(manager)
-    assert client.get(reverse("home")).url == reverse("reviews:overview")
+    assert 'data-testid="tile-open"' in client.get(reverse("home")).content.decode()
 
 
 def nav_links(page: str) -> set[str]:

@@ -16,6 +16,7 @@ from rest_framework.authtoken.models import Token
 
 from followup.models import EmailTemplate, Rule
 from reviews.models import ImportJob
+from surveys.models import Audience, RecurringSend
 from tests.followup.helpers import detractor_case
 from tests.surveys.helpers import sent_invitation
 
@@ -55,7 +56,7 @@ SET_UP_WEBHOOKS = {
 
 ROUTES: dict[str, Row] = {
     # the base layer
-    "home": r("GET", LOGIN, 302, 302, 302, 302),
+    "home": r("GET", LOGIN, 302, 302, 200, 200),  # agents to their queue; who reads reports, the tiles
     "healthz": r("GET", 200, 200, 200, 200, 200),
     "login": r("GET", 200, 200, 200, 200, 200),
     "logout": r("POST", 302, 302, 302, 302, 302),
@@ -83,15 +84,25 @@ ROUTES: dict[str, Row] = {
     "survey-archive": r("POST", API_ANON, 403, 403, 200, 200, "survey"),
     "survey-sends": r("POST", API_ANON, 403, 403, 201, 201, "survey"),  # empty: to everyone, now
     "survey-stats": r("GET", API_ANON, 403, 403, 200, 200, "survey"),
+    "segment-list": r("GET", API_ANON, 403, 403, 200, 200),
+    "segment-detail": r("GET", API_ANON, 403, 403, 200, 200, "segment"),
+    "segment-preview": r("POST", API_ANON, 403, 403, 200, 200),  # no conditions: everyone
+    "segment-preview-saved": r("GET", API_ANON, 403, 403, 200, 200, "segment"),
+    "recurring-send-list": r("GET", API_ANON, 403, 403, 200, 200),
+    "recurring-send-detail": r("GET", API_ANON, 403, 403, 200, 200, "recurring"),
     "case-list": r("GET", API_ANON, 200, 200, 200, 200),
     "case-detail": r("GET", API_ANON, 200, 404, 200, 200, "case"),
     "contact-list": r("GET", API_ANON, 200, 200, 200, 200),
     "contact-detail": r("GET", API_ANON, 200, 404, 200, 200, "contact"),
     "contact-archive": r("POST", API_ANON, 403, 403, 200, 200, "contact"),
+    "api-contact-export": r("GET", API_ANON, 403, 403, 200, 200, "contact"),
+    "api-contact-export-by-email": r("GET", API_ANON, 403, 403, 400, 400),  # no ?email=: 400
+    "api-contact-erase": r("POST", API_ANON, 403, 403, 403, 400, "contact"),  # admins; no confirm_email: 400
     "api-loop-metrics": r("GET", API_ANON, 403, 403, 200, 200),
     "api-invitations": r("POST", API_ANON, 403, 403, 400, 400, "survey"),
     "api-feedback": r("GET", API_ANON, 200, 200, 200, 200),
     "api-metric": r("GET", API_ANON, 403, 403, 200, 200, "metric"),
+    "api-agreement": r("GET", API_ANON, 200, 200, 200, 200),
     "schema": r("GET", API_ANON, 200, 200, 200, 200),
     "api-docs": r("GET", API_ANON, 200, 200, 200, 200),
     # what customers open
@@ -104,11 +115,21 @@ ROUTES: dict[str, Row] = {
     # managers' survey pages
     "surveys:manage": r("GET", LOGIN, 403, 403, 200, 200),
     "surveys:contacts": r("GET", LOGIN, 403, 403, 200, 200),
+    "surveys:contact": r("GET", LOGIN, 403, 403, 200, 200, "contact"),
+    "surveys:contact-export": r("GET", LOGIN, 403, 403, 200, 200, "contact"),
+    "surveys:contact-tags": r("POST", LOGIN, 403, 403, 302, 302, "contact"),  # empty: no tags
+    "surveys:contact-erase": r("GET", LOGIN, 403, 403, 403, 200, "contact"),
     "surveys:manage_new": r("GET", LOGIN, 403, 403, 200, 200),
     "surveys:manage_edit": r("GET", LOGIN, 403, 403, 200, 200, "survey"),
     "surveys:manage_embed": r("GET", LOGIN, 403, 403, 200, 200, "survey"),
     "surveys:manage_send": r("GET", LOGIN, 403, 403, 200, 200, "survey"),
     "surveys:manage_preview": r("POST", LOGIN, 403, 403, 200, 200),
+    "surveys:segments": r("GET", LOGIN, 403, 403, 200, 200),
+    "surveys:segment_new": r("GET", LOGIN, 403, 403, 200, 200),
+    "surveys:segment_edit": r("GET", LOGIN, 403, 403, 200, 200, "segment"),
+    "surveys:schedules": r("GET", LOGIN, 403, 403, 200, 200),
+    "surveys:schedule_new": r("GET", LOGIN, 403, 403, 200, 200),
+    "surveys:schedule_edit": r("GET", LOGIN, 403, 403, 200, 200, "recurring"),
     # reports
     "reviews:overview": r("GET", LOGIN, 403, 403, 200, 200),
     "reviews:explorer": r("GET", LOGIN, 200, 200, 200, 200),
@@ -200,6 +221,8 @@ def world(_fast_passwords, agent, other_team_agent, manager, admin_user):
     survey.public_slug = "matrix"
     survey.save()
     _, answer_token = sent_invitation(survey=survey)
+    segment = Audience.objects.create(name="Everyone")
+    schedule = RecurringSend.objects.create(survey=survey, segment=segment, weekdays=[0])
     job = ImportJob.objects.create(filename="r.csv", data=b"", platform="shop", status=ImportJob.Status.DONE)
     return {
         "users": {"agent": agent, "outsider": other_team_agent, "manager": manager, "admin": admin_user},
@@ -217,6 +240,8 @@ def world(_fast_passwords, agent, other_team_agent, manager, admin_user):
             "brand": {"color": "336699"},
             "token": {"pk": 999_999},
             "import_job": {"pk": job.pk},
+            "segment": {"pk": segment.pk},
+            "recurring": {"pk": schedule.pk},
             "rule": {"pk": Rule.objects.first().pk},
             "template": {"pk": EmailTemplate.objects.first().pk},
         },

@@ -15,6 +15,7 @@ from .cases import (
 )
 from .inbound import InboundEmail, InboundOutcome
 from .outbox import OutboxEmail, OutboxStatus
+from .retention import RetentionPolicy
 from .rules import EmailTemplate, Rule, RuleFiring, Suspicion
 from .teams import Team, TeamMembership
 
@@ -28,6 +29,7 @@ __all__ = [
     "CompensationKind",
     "EmailTemplate",
     "EventKind",
+    "RetentionPolicy",
     "InboundEmail",
     "InboundOutcome",
     "OutboxEmail",

@@ -122,6 +122,11 @@ class Case(models.Model):
     churn_intent = models.CharField(max_length=20, blank=True)
     survey = models.ForeignKey("surveys.Survey", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     search_text = models.TextField(blank=True, help_text=_("Customer name, email and comment, lower-cased."))
+    # The helpdesk ticket this case is also worked in (followup.tickets.link_ticket): which helpdesk, its id
+    # there and the agent's address of the ticket, shown on the case page.
+    ticket_system = models.CharField(max_length=20, blank=True)
+    ticket_id = models.CharField(max_length=64, blank=True)
+    ticket_url = models.URLField(max_length=500, blank=True)
 
     objects = CaseQuerySet.as_manager()
 
@@ -172,6 +177,7 @@ class EventKind(models.TextChoices):
     STATUS = "status", _("Status change")
     ESCALATED = "escalated", _("Escalated")
     RECOVERY = "recovery", _("Recovery survey")
+    TICKET = "ticket", _("Helpdesk ticket")
 
 
 class CaseEvent(models.Model):

@@ -91,6 +91,8 @@ class Rule(models.Model):
     sla_minutes = models.PositiveIntegerField(null=True, blank=True, help_text=_("First-response target."))
     notify_team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     invite_review = models.BooleanField(default=False)
+    # Actions other apps provide (followup.rule_actions registry), by key, e.g. ["open_ticket"].
+    extra_actions = models.JSONField(default=list, blank=True)
     no_auto_reply = models.BooleanField(default=False, help_text=_("Stops every automatic email to the customer."))
     stop_processing = models.BooleanField(default=False, help_text=_("Later rules do not run after this one."))
     created_at = models.DateTimeField(default=timezone.now)

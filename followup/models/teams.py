@@ -34,6 +34,13 @@ class Team(models.Model):
         max_length=100, blank=True, validators=[one_line], help_text=_("Shown as the sender, e.g. Northwind Billing.")
     )
     sender_email = models.EmailField(blank=True, help_text=_("From address of this team's case emails."))
+    # Staff notifications that go to the team as a whole (a Slack channel) speak this; empty: LANGUAGE_CODE.
+    language = models.CharField(
+        max_length=10,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("Language of the messages to the team's channel; empty: the site's default."),
+    )
     reply_to_email = models.EmailField(
         blank=True,
         help_text=_(
@@ -49,6 +56,11 @@ class Team(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def channel_language(self) -> str:
+        """The language of what is written to the team as a whole (not to one member, who has their own)."""
+        return self.language or settings.LANGUAGE_CODE
 
 
 class TeamMembership(models.Model):

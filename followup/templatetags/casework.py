@@ -10,7 +10,9 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from reviews.classify.tokens import merge_spans
+from surveys.segments import describe_segment_reason
 
+from .. import names
 from ..names import FACTOR_NAMES, TEMPLATE_KEY_NAMES
 
 register = template.Library()
@@ -131,3 +133,52 @@ def factor_name(factor):
 def language_label(code):
     """A language code by its name in the reader's language ("ja" → 日语 for a Chinese reader); unknown as is."""
     return dict(settings.LANGUAGES).get(code, code) if code else "—"
+
+
+@register.filter
+def outcome_name(outcome):
+    """A re-survey outcome by its name ("passive" → "Detractor → passive"); an unknown code as stored."""
+    return names.outcome_name(outcome)
+
+
+@register.filter
+def factor_text(factor):
+    """A stored priority factor in words ("Score 1 of 10"), in the reader's language."""
+    return names.factor_text(factor)
+
+
+@register.filter
+def status_name(code):
+    return names.status_name(code) if code else ""
+
+
+@register.filter
+def compensation_name(code):
+    return names.compensation_name(code)
+
+
+@register.filter
+def event_outcome(event):
+    return names.event_outcome(event)
+
+
+@register.filter
+def escalation_name(target):
+    return names.ESCALATION_NAMES.get(target, target)
+
+
+@register.filter
+def attribute_name(key):
+    """A contact attribute the product reads by its name; one a customer's import made up as typed."""
+    return names.ATTRIBUTE_NAMES.get(key, key)
+
+
+@register.filter
+def tone_name(tone):
+    return names.TONE_NAMES.get(tone, tone)
+
+
+@register.filter
+def segment_reason_text(reason):
+    """Why a score is in its segment (the stored rule), in the reader's language."""
+    return describe_segment_reason(reason)

@@ -7,6 +7,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from feedback_platform.roles import cases_required
+from reviews.models import ChurnIntent
 
 from .. import cases
 from ..forms import BulkForm
@@ -15,7 +16,8 @@ from ..selectors import queue_for, queue_page
 from .common import safe_next
 
 PAGE_SIZE = 50
-CHURN_INTENTS = ["leaving", "looking", "disappointed", "venting"]
+# the churn kinds a queue can be filtered on (not "none"), by their names
+CHURN_INTENTS = [ChurnIntent.LEAVING, ChurnIntent.LOOKING, ChurnIntent.DISAPPOINTED, ChurnIntent.VENTING]
 
 
 @login_required
@@ -31,8 +33,8 @@ def queue(request):
         "filter": filtered,
         "querystring": params.urlencode(),
         "statuses": CaseStatus,
-        "select_fields": [filtered.form[name] for name in ("segment", "kind", "survey")],
-        "churn_intents": CHURN_INTENTS,
+        "select_fields": [filtered.form[name] for name in ("segment", "kind", "survey", "topic")],
+        "churn_intents": [(intent.value, intent.label) for intent in CHURN_INTENTS],
         "quick_flags": [
             ("mine", _("Mine")),
             ("unassigned", _("Unassigned")),

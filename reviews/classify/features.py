@@ -21,19 +21,36 @@ from . import churn, sentiment
 N_FEATURES = 2**20
 _WORD = r"(?u)\b\w[\w']*\b"
 # Per language: (analyzer, n-gram range) of each hashed block; block k's columns are offset by k * N_FEATURES.
+# "tail_word" is word n-grams of the comment's last clause only (after the last sentence end or "but"): the
+# README labels the writer's attitude at the end ("nice fabric, but the seller ignored me" is negative).
 BLOCKS = {
-    "en": (("char_wb", 2, 5), ("word", 1, 2)),
+    "en": (("char_wb", 1, 5), ("word", 1, 2), ("tail_word", 1, 2)),
     "zh-hans": (("char", 1, 4),),
     "ja": (("char", 1, 4),),
 }
 RULES = ("negative_phrase", "positive_phrase", "negated", "leaving", "looking", "disappointed", "venting")
 
 
+_ANY_WORD = re.compile(r"\w")
+_CLAUSE_END = re.compile(r"[.!?;]+\s+(?=\S)|\b(?:but|however|though|although|except|yet)\b", re.IGNORECASE)
+
+
+def last_clause(text: str) -> str:
+    """The lowered text after the last sentence end or contrast word that still leaves words after it ("tastes
+    great though" stays whole); the whole text when there is none."""
+    lowered = text.lower()
+    for end in reversed([match.end() for match in _CLAUSE_END.finditer(lowered)]):
+        if _ANY_WORD.search(lowered, end):
+            return lowered[end:]
+    return lowered
+
+
 @cache
 def vectorizers(language: str) -> tuple[HashingVectorizer, ...]:
     return tuple(
         HashingVectorizer(
-            analyzer=analyzer,
+            analyzer="word" if analyzer == "tail_word" else analyzer,
+            preprocessor=last_clause if analyzer == "tail_word" else None,
             ngram_range=(low, high),
             n_features=N_FEATURES,
             alternate_sign=False,

@@ -2,6 +2,11 @@
 
 import re
 
+from django.utils.translation import gettext_lazy as _
+
+# The tones detect() gives, by their names (the codes stay in the database and the API).
+TONE_NAMES = {"angry": _("Angry"), "frustrated": _("Frustrated"), "calm": _("Calm")}
+
 ANGRY_WORDS = {
     "en": ["unacceptable", "ridiculous", "furious", "scam", "disgusting", "terrible", "worst"],
     "zh-hans": ["垃圾", "太差", "气死", "骗子", "恶心", "无语"],

@@ -7,8 +7,11 @@ from .contacts import (  # noqa: F401
     Suppression,
     SuppressionQuerySet,
     SuppressionReason,
+    Tag,
+    email_hash,
     is_suppressed,
     normalized_email,
+    tag_name,
 )
 from .invitations import (  # noqa: F401
     ASKING,
@@ -22,6 +25,8 @@ from .invitations import (  # noqa: F401
     send_time_holds,
 )
 from .sends import (  # noqa: F401
+    Audience,
+    RecurringSend,
     Send,
     SendStatus,
 )

@@ -53,6 +53,7 @@ class InvitationQuerySet(models.QuerySet):
                 reminded_at__isnull=True,
                 bounced_at__isnull=True,
                 answer__isnull=True,
+                contact__isnull=False,  # an erased person's invitation is kept, detached, for the counts
                 contact__archived_at__isnull=True,
                 survey__in=Survey.objects.active(),
             )
@@ -68,11 +69,13 @@ def _provider_message_id(message: EmailMessage) -> dict:
 def send_time_holds(rows) -> dict[int, str]:
     """{pk: why} for (pk, survey, contact) rows that must not be sent now, whatever was true when they were
     queued: the survey paused or archived, the contact archived, the address suppressed since."""
-    suppressed = Suppression.objects.covering_any(contact.email for _pk, _survey, contact in rows)
+    suppressed = Suppression.objects.covering_any(contact.email for _pk, _survey, contact in rows if contact)
     holds = {}
     for pk, survey, contact in rows:
         if not survey.is_active:
             holds[pk] = "survey not active"
+        elif contact is None:
+            holds[pk] = "contact erased"
         elif contact.archived_at:
             holds[pk] = "contact archived"
         elif contact.email in suppressed:
@@ -85,7 +88,8 @@ class Invitation(Delivery):
     rendered again from the server's secret and the row's salt on each attempt (surveys/tokens.py)."""
 
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="invitations")
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="invitations")
+    # Kept, detached, when the contact is erased: the sends' and reports' response rates stay right.
+    contact = models.ForeignKey(Contact, on_delete=models.SET_NULL, null=True, related_name="invitations")
     token_hash = models.CharField(max_length=64, unique=True, null=True, editable=False)
     # The reminder carries a token of its own (the first exists only in the first email); both open this link.
     reminder_token_hash = models.CharField(max_length=64, unique=True, null=True, editable=False)
@@ -136,6 +140,7 @@ class Invitation(Delivery):
             and self.bounced_at is None
             and not self.is_expired
             and self.survey.is_active
+            and self.contact is not None
             and self.contact.archived_at is None
             and not Answer.objects.filter(invitation=self).exists()
             and not Suppression.objects.covering(self.contact.email).exists()
@@ -201,7 +206,14 @@ class Reminder(Delivery):
         ids = [row.invitation_id for row in rows]
         still = set(Invitation.objects.remindable().filter(pk__in=ids).values_list("pk", flat=True))
         reason = "no longer to be reminded: answered, bounced, expired, unsubscribed, archived or survey not active"
-        return {row.pk: reason for row in rows if row.invitation_id not in still}
+        # remindable()'s SQL cannot see an erased person's hashed address: the one rule checks it here too.
+        contacts = [row.invitation.contact for row in rows if row.invitation.contact]
+        suppressed = Suppression.objects.covering_any(contact.email for contact in contacts)
+        return {
+            row.pk: reason
+            for row in rows
+            if row.invitation_id not in still or (row.invitation.contact and row.invitation.contact.email in suppressed)
+        }
 
     @classmethod
     def before_send(cls, rows, now) -> None:
@@ -245,7 +257,8 @@ class Answer(models.Model):
     )
     channel = models.CharField(max_length=8, choices=AnswerChannel.choices, default=AnswerChannel.EMAIL)
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="answers")
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="answers", null=True, blank=True)
+    # Kept, detached, when the contact is erased: NPS, rollups and response counts stay right.
+    contact = models.ForeignKey(Contact, on_delete=models.SET_NULL, related_name="answers", null=True, blank=True)
     score = models.PositiveSmallIntegerField()
     comment = models.TextField(blank=True, max_length=COMMENT_MAX_LENGTH)
     language = models.CharField(max_length=10, default="en")

@@ -36,7 +36,7 @@ def test_a_manager_imports_contacts_and_sends_to_the_pro_plan(page, live_server,
     assert Contact.objects.count() == 3
 
     page.goto(f"{live_server.url}/surveys/manage/")
-    page.get_by_role("link", name="Send").click()
+    page.get_by_role("link", name="Send", exact=True).click()
     page.fill("input[name=plan]", "pro")
     page.get_by_role("button", name="Count the contacts").click()
     expect(page.get_by_role("status")).to_contain_text("2 contacts match these filters.")

@@ -86,8 +86,8 @@ def test_the_case_page_explains_priority_and_shows_history(client, agent):
     case = detractor_case(score=1, contact=contact)
     client.force_login(agent)
     page = client.get(reverse("followup:case", args=[case.pk])).content.decode()
-    assert "score 1/10: <strong>+36</strong>" in page
-    assert "an earlier detractor answer" in page and "lifetime value 4200" in page
+    assert "Score 1 of 10: <strong>+36</strong>" in page
+    assert "Repeat detractor: <strong>" in page and "High-value customer (lifetime value 4200)" in page
     assert '<svg class="spark"' in page and "pro" in page
 
 

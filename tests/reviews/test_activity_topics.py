@@ -16,7 +16,14 @@ def test_topics_changed_in_the_admin_are_recorded(client, admin_user):
     client.force_login(admin_user)
     topic = Topic.objects.order_by("pk").first()
     url = reverse("admin:reviews_topic_change", args=[topic.pk])
-    data = {"slug": topic.slug, "name": topic.name + " (renamed)", "keywords": '{"en": ["parcel"]}', "is_active": "on"}
+    data = {
+        "slug": topic.slug,
+        "name": topic.name + " (renamed)",
+        "name_zh_hans": topic.names["zh-hans"],
+        "name_ja": topic.names["ja"],
+        "keywords": '{"en": ["parcel"]}',
+        "is_active": "on",
+    }
     assert client.post(url, data).status_code == 302
     entry = ActivityEntry.objects.get(action="reviews.topic.changed")
     assert entry.actor_user == admin_user and set(entry.payload["fields"]) == {"name", "keywords"}

@@ -24,7 +24,7 @@ def test_an_agent_corrects_the_churn_of_a_case_they_see_and_the_fragment_comes_b
     case.refresh_from_db()
     assert case.churn_intent == "looking"
     page = client.get(reverse("followup:case", args=[case.pk])).content.decode()
-    assert 'data-testid="labels-' in page and "churn intent: looking" in page
+    assert 'data-testid="labels-' in page and "Churn intent: Looking at alternatives" in page
 
 
 def test_an_unknown_topic_is_a_400_with_the_field_error_and_nothing_stored(client, agent):

