@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.test import override_settings
+from django.utils import translation
 
 from feedback_platform.celery import app as celery_app
 from feedback_platform.roles import ADMIN, AGENT, MANAGER
@@ -92,6 +93,9 @@ def _clean_slate(settings, tmp_path):
     cache.clear()
     forget_displayed_thresholds()  # the answer page's per-process copy; a rolled-back test leaves no signal
     forget_active_model()  # likewise the classifier's
+    # A request in Japanese leaves its language active in this thread (LocaleMiddleware never resets it),
+    # so a later test's messages would come back in Japanese.
+    translation.activate(settings.LANGUAGE_CODE)
     settings.EMAIL_FILE_PATH = str(tmp_path / "mail")
     # Admin personas log in with force_login and no authenticator: tests/test_two_factor.py requires it back.
     settings.TWO_FACTOR_REQUIRED_ROLES = []

@@ -50,6 +50,12 @@ def _operations(app):
     return [result.ok() for result in schema.get_all_operations()]
 
 
+def _takes_input(operation) -> bool:
+    """An operation without parameters or body (GET /api/v1/agreement/) has nothing a client can get wrong
+    (its only headers are the credentials'): it gets no negative cases."""
+    return bool(len(operation.path_parameters) or len(operation.query) or list(operation.body))
+
+
 def _fuzz(operation, mode, headers, outcomes: Counter, failures: list, path_parameters=None) -> None:
     @settings(
         max_examples=EXAMPLES_PER_OPERATION,
@@ -89,7 +95,11 @@ def test_it_never_answers_client_input_with_a_5xx_or_off_schema(wsgi_app, manage
     outcomes: Counter = Counter()
     failures: list[str] = []
     for operation in _operations(wsgi_app):
-        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+        for mode in (
+            (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
+            if _takes_input(operation)
+            else (GenerationMode.POSITIVE,)
+        ):
             _fuzz(operation, mode, headers, outcomes, failures)
         for prefix, pk in real.items():
             if operation.path.startswith(prefix):
