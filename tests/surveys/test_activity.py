@@ -119,7 +119,9 @@ def test_a_send_from_the_page_records_who_scheduled_it(client, manager):
     survey = SurveyFactory()
     ContactFactory(language="ja")
     client.force_login(manager)
-    response = client.post(reverse("surveys:manage_send", args=[survey.pk]), {"language": "ja", "sample_percent": 50, "action": "send"})
+    response = client.post(
+        reverse("surveys:manage_send", args=[survey.pk]), {"language": "ja", "sample_percent": 50, "action": "send"}
+    )
     assert response.status_code == 302
     entry = _only("surveys.send.scheduled")
     assert (entry.actor_kind, entry.actor_user, entry.target_label) == (ActorKind.USER, manager, survey.name)
