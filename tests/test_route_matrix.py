@@ -134,6 +134,8 @@ ROUTES: dict[str, Row] = {
     "reviews:overview": r("GET", LOGIN, 403, 403, 200, 200),
     "reviews:explorer": r("GET", LOGIN, 200, 200, 200, 200),
     "reviews:correct_labels": r("POST", LOGIN, 400, 404, 400, 400, "feedback"),  # no correction named: 400
+    "reviews:suggested_topics": r("GET", LOGIN, 403, 403, 403, 200),  # who may add topics: admins
+    "reviews:accept_suggested_topic": r("POST", LOGIN, 403, 403, 403, 400),  # nothing named: 400
     "reviews:imports": r("GET", LOGIN, 403, 403, 200, 200),
     "reviews:import_job": r("GET", LOGIN, 403, 403, 200, 200, "import_job"),
     "reviews:import_errors": r("GET", LOGIN, 403, 403, 200, 200, "import_job"),
