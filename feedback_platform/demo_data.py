@@ -16,6 +16,7 @@ COMMENTS = {
             "Why is it so hard to change my delivery address??",
             "The refund never arrived. Terrible!!",
             "Too expensive for what you get.",
+            "Still no dark mode? My eyes hurt in the evening.",
             '<script>alert("x")</script> your site is broken',
         ],
         "passive": [
@@ -25,6 +26,7 @@ COMMENTS = {
             "The support agent was polite, it just took a while.",
             "OK, but I had to contact support twice about billing.",
             "Nice quality, prices are a little high.",
+            "Would be nice to have a dark mode.",
         ],
         "promoter": [
             "Fast delivery and everything was perfectly packed.",
@@ -46,12 +48,14 @@ COMMENTS = {
             "质量越来越差，我要取消订阅。",
             "和图片差别太大，有点失望。",
             "退款申请提交一周了还没处理。",
+            "优惠券总是用不了，结账时提示无效。",
         ],
         "passive": [
             "东西还可以，就是物流有点慢。",
             "整体不错，App 操作有点复杂。",
             "价格偏贵，不过质量还行。",
             "客服态度很好，但是处理时间有点长。",
+            "希望多发点优惠券。",
         ],
         "promoter": [
             "客服很耐心，问题解决了，非常感谢！",
@@ -72,12 +76,14 @@ COMMENTS = {
             "写真と全然違いました。がっかりです。",
             "品質が落ちたので解約します。",
             "返金がまだ届きません。",
+            "ポイントがまだ付与されていません。",
         ],
         "passive": [
             "商品は良いですが、配送がもう少し早いと嬉しいです。",
             "全体的に満足ですが、アプリが少し使いにくいです。",
             "価格は少し高めですが、品質は普通です。",
             "サポートは丁寧でしたが、時間がかかりました。",
+            "ポイントの有効期限をもう少し長くしてほしいです。",
         ],
         "promoter": [
             "サポートの方がとても親切で、すぐに解決しました。ありがとうございます！",

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from feedback_platform.activity import Actor
@@ -21,8 +22,10 @@ KEYWORD_SEPARATORS = re.compile(r"[,，、;；\n]")  # what people type between 
 
 class AcceptSuggestionForm(forms.Form):
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES, widget=forms.HiddenInput)
-    name = forms.CharField(label=_("Name"), max_length=100)
-    slug = forms.SlugField(label=_("Code"), max_length=50, help_text=_("Letters, digits, hyphens; never changes."))
+    name = forms.CharField(label=pgettext_lazy("topic", "Name"), max_length=100)
+    slug = forms.SlugField(
+        label=pgettext_lazy("topic", "Code"), max_length=50, help_text=_("Letters, digits, hyphens; never changes.")
+    )
     keywords = forms.CharField(label=_("Keywords"), max_length=500, help_text=_("Separated by commas."))
 
     def clean_slug(self):

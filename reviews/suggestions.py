@@ -1,10 +1,10 @@
-"""Suggested topics: recent comments that match no topic, grouped by the key phrases they share.
+"""Suggested topics: recent comments in which no topic's keyword occurs, grouped by the key phrases they share.
 
 Per language, each comment's key phrases are its content words and pairs of adjacent content words, cut by
-the segmenters the classifier uses (jieba, MeCab); function words, score words ("great", "很好", "最悪") and
+the segmenters the classifier uses (jieba, MeCab); function words, mood words ("great", "很好", "最悪") and
 words the taxonomy already knows are left out, so a group names a subject, not a mood. Groups are taken
 greedily: the phrase most comments share makes a group of those comments, its proposed keywords are the
-phrases at least half of them share, and they are set aside before the next phrase is counted. An admin
+phrases two thirds of them share, and they are set aside before the next phrase is counted. An admin
 accepts one into the taxonomy (accept_suggestion), and the comments it matches get the topic at once.
 """
 
@@ -30,7 +30,7 @@ from .taxonomy import save_topic
 
 LANGUAGES = ("en", "zh-hans", "ja")
 WINDOW_DAYS = 90
-NEWEST = 3000  # unmatched comments read per language: enough to see a theme, bounded work per page view
+NEWEST = 3000  # comments read per language: enough to see a theme, bounded work per page view and accept
 MIN_SIZE = 3  # a group smaller than this is an anecdote, not a topic
 MOST = 8  # suggestions per language
 KEYWORDS = 5
@@ -38,9 +38,12 @@ EXAMPLES = 3
 
 STOP_WORDS = {
     "en": ENGLISH_STOP_WORDS
-    | {"app", "really", "just", "like", "get", "got", "im", "ive", "dont", "doesnt", "thing", "things", "time"},
+    | {"app", "really", "just", "like", "get", "got", "im", "ive", "dont", "doesnt", "thing", "things", "time"}
+    | {"decent", "fine", "okay", "special", "lovely", "bit", "little", "wish", "hope", "want", "need", "please"},
     "zh-hans": {
         "我们",
+        "希望",
+        "觉得",
         "你们",
         "他们",
         "这个",
@@ -117,15 +120,22 @@ def suggest(*, language: str | None = None, today=None) -> list[Suggestion]:
     return found
 
 
-def _unmatched(language: str, today) -> list[tuple[int, str]]:
-    """The newest comments of the window with no topic, as (feedback id, comment)."""
+def _recent(language: str, today) -> list[tuple[int, str]]:
+    """The newest comments of the window, as (feedback id, comment)."""
     rows = (
-        Feedback.objects.filter(language=language, topics__isnull=True, received_at__gte=today - timedelta(WINDOW_DAYS))
+        Feedback.objects.filter(language=language, received_at__gte=today - timedelta(WINDOW_DAYS))
         .exclude(comment="")
         .order_by("-received_at")
         .values_list("pk", "comment")[:NEWEST]
     )
     return list(rows)
+
+
+def _unmatched(language: str, today) -> list[tuple[int, str]]:
+    """The recent comments in which no keyword of the taxonomy occurs. Not "with no topic": the learned model
+    gives most comments some topic, "dark mode" usability, and a subject nobody named would never surface."""
+    taxonomy = [(t.slug, t.keywords) for t in Topic.objects.filter(is_active=True)]
+    return [(pk, text) for pk, text in _recent(language, today) if not topics.match(text, language, taxonomy)[0]]
 
 
 def _groups(language: str, comments: list[tuple[int, str]]) -> list[Suggestion]:
@@ -142,23 +152,28 @@ def _groups(language: str, comments: list[tuple[int, str]]) -> list[Suggestion]:
             break
         members = sorted((pk for pk in remaining if name in phrases[pk]), reverse=True)
         shared = Counter(phrase for pk in members for phrase in phrases[pk])
-        candidates = [p for p, c in sorted(shared.items(), key=lambda i: (-i[1], i[0])) if c * 2 >= len(members)]
+        candidates = [p for p, c in sorted(shared.items(), key=lambda i: (-i[1], i[0])) if c * 3 >= len(members) * 2]
         groups.append(
             Suggestion(
                 language=language,
                 name=name,
                 keywords=_proposed_keywords(name, candidates, language),
                 feedback_ids=members,
-                examples=[text_of[pk] for pk in members[:EXAMPLES]],
+                examples=_distinct([text_of[pk] for pk in members])[:EXAMPLES],
             )
         )
         remaining -= set(members)
     return groups
 
 
+def _distinct(texts: list[str]) -> list[str]:
+    """Examples each once: the same comment twice says less than two comments."""
+    return list(dict.fromkeys(texts))
+
+
 def _proposed_keywords(name: str, candidates: list[str], language: str) -> list[str]:
-    """The name first, then the phrases half the group shares, leaving out a word of the name ("mode" of "dark
-    mode": broader than what the group shares) and a phrase that holds a keyword already kept (adds nothing)."""
+    """The name first, then the phrases two thirds of the group share, leaving out a word of the name ("mode"
+    of "dark mode": broader than what the group shares) and a phrase that holds a keyword already kept."""
     kept = [name]
     for phrase in candidates:
         if len(kept) == KEYWORDS:
@@ -213,14 +228,15 @@ def _known_words(language: str) -> frozenset[str]:
 
 @transaction.atomic
 def accept_suggestion(*, actor: Actor, slug: str, name: str, language: str, keywords: list[str]) -> Topic:
-    """A new topic from a suggestion (validated by its form): the window's unmatched comments in its language
-    that its keywords match get it now, and the reports count them."""
+    """A new topic from a suggestion (validated by its form): the recent comments of its language (the NEWEST
+    of the window, as suggested) that its keywords match get it now, and the reports count them; newer ones
+    get it when classified."""
     topic = save_topic(
         actor=actor, topic=Topic(slug=slug, name=name, names={language: name}, keywords={language: keywords})
     )
     taxonomy = [(topic.slug, topic.keywords)]
     tagged = []
-    for feedback in Feedback.objects.filter(pk__in=[pk for pk, _text in _unmatched(language, timezone.now())]):
+    for feedback in Feedback.objects.filter(pk__in=[pk for pk, _text in _recent(language, timezone.now())]):
         slugs, why = topics.match(feedback.comment, language, taxonomy)
         if slugs:
             explanation = feedback.explanation or {}
