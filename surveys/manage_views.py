@@ -18,10 +18,46 @@ from .editing import logo_type, save_survey, survey_problems
 from .emails import render_invitation
 from .forms import AnswerForm
 from .models import Contact, Invitation, Send, Survey
-from .models.surveys import DEFAULT_SCALES, validate_review_site
+from .models.surveys import DEFAULT_SCALES, TRANSLATABLE_TEXTS, validate_review_site
 from .sending import send_stats, survey_stats
 
 LOGO_MAX_BYTES = 100 * 1024
+
+
+# What each customer-facing text is, for the builder's tabs (one field per text and language).
+TEXT_LABELS = {
+    "email_subject": gettext_lazy("Email subject"),
+    "question": gettext_lazy("Question"),
+    "comment_question": gettext_lazy("Comment question"),
+    "detractor_question": gettext_lazy("Follow-up question for detractors"),
+    "promoter_question": gettext_lazy("Follow-up question for promoters"),
+    "thanks_detractor": gettext_lazy("Thanks to a detractor"),
+    "thanks_passive": gettext_lazy("Thanks to a passive"),
+    "thanks_promoter": gettext_lazy("Thanks to a promoter"),
+}
+
+
+def text_field(language: str, name: str) -> str:
+    return f"{language}__{name}"
+
+
+def _saved_text(survey: Survey, name: str, language: str) -> str:
+    """What the tab shows: the translation, or in the main language the survey's own text."""
+    texts = survey.translations.get(language) if isinstance(survey.translations, dict) else None
+    translated = texts.get(name) if isinstance(texts, dict) and isinstance(texts.get(name), str) else ""
+    return translated or (getattr(survey, name) if language == survey.default_language else "")
+
+
+def _standard_text(survey: Survey, name: str, language: str) -> str:
+    """The placeholder: what a customer reading `language` gets while the field stays empty (Survey.text
+    without this language's translation)."""
+    blank = Survey(kind=survey.kind, default_language=survey.default_language)
+    if language != survey.default_language:
+        setattr(blank, name, getattr(survey, name))  # the main language's text is the fallback
+    with translation.override(language):
+        if name == "email_subject" and not getattr(blank, name):  # the standard subject, from its one template
+            return render_to_string("emails/survey_invitation_subject.txt", {"subject": ""}).strip()
+        return blank.text(name, language)
 
 
 class SurveyForm(forms.ModelForm):
@@ -46,17 +82,8 @@ class SurveyForm(forms.ModelForm):
             "scale_max",
             "status",
             "default_language",
-            "question",
-            "comment_question",
-            "detractor_question",
-            "promoter_question",
-            "thanks_detractor",
-            "thanks_passive",
-            "thanks_promoter",
             "review_url",
             "brand_color",
-            "email_subject",
-            "translations",
             "link_lifetime_days",
             "throttle_days",
             "reminder_after_days",
@@ -64,7 +91,35 @@ class SurveyForm(forms.ModelForm):
             "widget_origins",
         ]
         # the model's fields without a verbose name would show their field name, untranslated
-        labels = {"name": gettext_lazy("Name"), "kind": gettext_lazy("Kind"), "status": gettext_lazy("Status")}
+        labels = {
+            "name": gettext_lazy("Name"),
+            "kind": gettext_lazy("Kind"),
+            "status": gettext_lazy("Status"),
+            "scale_min": gettext_lazy("Lowest score"),
+            "scale_max": gettext_lazy("Highest score"),
+            "default_language": gettext_lazy("Main language"),
+            "brand_color": gettext_lazy("Brand colour"),
+            "link_lifetime_days": gettext_lazy("Link lifetime (days)"),
+            "throttle_days": gettext_lazy("Ask a contact at most every (days)"),
+            "reminder_after_days": gettext_lazy("Reminder after (days)"),
+            "public_slug": gettext_lazy("Public link name"),
+            "widget_origins": gettext_lazy("Sites for the widget"),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        survey = self.instance
+        for language, _label in settings.LANGUAGES:
+            for name, limit in TRANSLATABLE_TEXTS.items():
+                widget = forms.Textarea(attrs={"rows": 2}) if limit > 300 else forms.TextInput()
+                widget.attrs.update(placeholder=_standard_text(survey, name, language), lang=language)
+                self.fields[text_field(language, name)] = forms.CharField(
+                    required=False,
+                    max_length=limit,
+                    label=TEXT_LABELS[name],
+                    initial=_saved_text(survey, name, language),
+                    widget=widget,
+                )
 
     def clean_logo_upload(self):
         upload = self.cleaned_data.get("logo_upload")
@@ -79,12 +134,56 @@ class SurveyForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        fields = ("kind", "scale_min", "scale_max", "translations")
-        if all(data.get(name) is not None for name in fields[:3]):
-            survey = Survey(pk=self.instance.pk, **{name: data.get(name) for name in fields})
+        self._put_texts(data)
+        fields = ("kind", "scale_min", "scale_max")
+        if all(data.get(name) is not None for name in fields):
+            survey = Survey(
+                pk=self.instance.pk, translations=self.instance.translations, **{n: data[n] for n in fields}
+            )
             for field, problem in survey_problems(survey).items():
-                self.add_error(field, problem)
+                self.add_error(field if field in self.fields else None, problem)
         return data
+
+    def _put_texts(self, data) -> None:
+        """The tabs onto the survey: the main language's into its own fields, the others' into `translations`
+        (empty ones left out, so the customer reads the fallback)."""
+        main = data.get("default_language") or self.instance.default_language
+        translations = {}
+        for language, _label in settings.LANGUAGES:
+            texts = {name: data.get(text_field(language, name)) or "" for name in TRANSLATABLE_TEXTS}
+            if language == main:
+                for name, text in texts.items():
+                    setattr(self.instance, name, text)
+            elif any(texts.values()):
+                translations[language] = {name: text for name, text in texts.items() if text}
+        self.instance.translations = translations
+
+    @property
+    def fields_before_texts(self) -> list:
+        """The settings shown above the text tabs: up to the main language."""
+        names = self._settings_names()
+        return [self[name] for name in names[: names.index("default_language") + 1]]
+
+    @property
+    def fields_after_texts(self) -> list:
+        names = self._settings_names()
+        return [self[name] for name in names[names.index("default_language") + 1 :]]
+
+    def _settings_names(self) -> list[str]:
+        return [name for name in self.fields if "__" not in name]
+
+    def text_tabs(self) -> list[dict]:
+        """For the template: one tab per language with its fields; the first in error is open, else the main
+        language's."""
+        tabs = []
+        for language, label in settings.LANGUAGES:
+            fields = [self[text_field(language, name)] for name in TRANSLATABLE_TEXTS]
+            errors = any(field.errors for field in fields)
+            tabs.append({"language": language, "label": label, "fields": fields, "errors": errors})
+        main = self["default_language"].value() or "en"
+        opened = next((t for t in tabs if t["errors"]), None) or next(t for t in tabs if t["language"] == main)
+        opened["active"] = True
+        return tabs
 
 
 @login_required

@@ -29,6 +29,7 @@ LANGUAGES = ("zh-hans", "ja")
 STAFF = ("agent", "manager", "admin")
 CUSTOMER_PAGES = ("api-", "surveys:web_link", "surveys:widget", "surveys:answer", "surveys:unsubscribe")  # not staff
 SEEN_ATTRIBUTES = {"title", "placeholder", "aria-label", "alt"}
+VOID_ELEMENTS = {"input", "img", "br", "hr", "meta", "link", "source", "area", "base", "col", "embed", "track", "wbr"}
 CODE = re.compile(r"^[a-z]+(?:_[a-z0-9]+)+$|^(?:day|week|month|en|ja|zh-hans|agent|manager|admin)$")
 ALLOWED = {
     "NPS",  # the method's own name, written so in Chinese and Japanese practice too
@@ -58,10 +59,13 @@ class SeenText(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         # script and style are not read; an element marked with its own lang (the language picker's
-        # "English", "日本語") is written in that language on purpose
-        if tag in ("script", "style", "template") or ("lang" in dict(attrs) and tag != "html"):
-            self._hidden.append(tag)
+        # "English", "日本語", a survey text's field in the customer's language) is written so on purpose
         values = dict(attrs)
+        own_language = "lang" in values and tag != "html"
+        if (tag in ("script", "style", "template") or own_language) and tag not in VOID_ELEMENTS:
+            self._hidden.append(tag)
+        if own_language or self._hidden:
+            return
         for name, value in attrs:
             if value and (name in SEEN_ATTRIBUTES or (name == "value" and self._is_button(tag, values))):
                 self.pieces.append(value.strip())

@@ -2,7 +2,6 @@
 "taken" by its own survey, links that live at least a day, and a subject line that is never the internal name."""
 
 import html
-import json
 import re
 
 import pytest
@@ -28,22 +27,35 @@ BAD_TRANSLATIONS = [
 
 
 @pytest.mark.parametrize(("translations", "message"), BAD_TRANSLATIONS, ids=lambda v: str(v)[:20])
-def test_a_wrongly_shaped_translation_is_refused_by_the_form_and_the_api(client, manager, translations, message):
+def test_a_wrongly_shaped_translation_is_refused_by_the_api(client, manager, translations, message):
     client.force_login(manager)
-    response = client.post("/surveys/manage/new/", {**FORM, "translations": json.dumps(translations)})
-    assert response.status_code == 400 and message in html.unescape(response.content.decode())
     api = client.post("/api/v1/surveys/", {**FORM, "translations": translations}, content_type="application/json")
     assert api.status_code == 400 and list(api.json()) == ["translations"]
     assert message in " ".join(api.json()["translations"])
-    preview = client.post("/surveys/manage/preview/", {**FORM, "translations": json.dumps(translations)})
-    assert preview.status_code == 200 and "translations" in preview.content.decode()
     assert not Survey.objects.exists()
+
+
+def test_a_text_too_long_in_one_tab_is_named_there_and_the_preview_still_works(client, manager):
+    client.force_login(manager)
+    post = {**FORM, "zh-hans__thanks_promoter": "谢" * 501, "ja__question": "おすすめしますか？"}
+    response = client.post("/surveys/manage/new/", post)
+    page = response.content.decode()
+    assert response.status_code == 400 and not Survey.objects.exists()
+    tab = re.search(r'<button class="nav-link([^"]*)" id="tab-zh-hans"', page).group(1)
+    assert "active" in tab and "text-danger" in tab  # the tab in error is the one open
+    assert re.search(
+        r'id="id_zh-hans__thanks_promoter"[^>]*is-invalid|is-invalid[^>]*id="id_zh-hans__thanks_promoter"', page
+    )
+    assert "おすすめしますか？" in page  # what was typed in the other tab stays
+    preview = client.post("/surveys/manage/preview/", {**post, "preview_language": "zh-hans"})
+    assert preview.status_code == 200
 
 
 def test_a_good_translation_is_saved_from_the_form_and_the_api(client, manager):
     client.force_login(manager)
     texts = {"ja": {"question": "おすすめしますか？", "email_subject": "ご意見をお聞かせください"}}
-    assert client.post("/surveys/manage/new/", {**FORM, "translations": json.dumps(texts)}).status_code == 302
+    tabs = {"ja__question": "おすすめしますか？", "ja__email_subject": "ご意見をお聞かせください"}
+    assert client.post("/surveys/manage/new/", {**FORM, **tabs}).status_code == 302
     api = client.post(
         "/api/v1/surveys/", {**FORM, "name": "API", "translations": texts}, content_type="application/json"
     )
@@ -56,7 +68,7 @@ def test_a_good_translation_is_saved_from_the_form_and_the_api(client, manager):
     [
         {"scale_min": 12, "scale_max": 3},
         {"scale_min": "x", "kind": "nope"},
-        {"translations": "[1, 2"},
+        {"ja__question": "x" * 301, "en__email_subject": "y" * 201},
         {"brand_color": "green", "link_lifetime_days": -4},
         {},
     ],
@@ -128,3 +140,34 @@ def test_the_invitation_subject_is_the_subject_field_per_language_never_the_inte
     subject = render_invitation(invitation, token).subject
     assert "Internal codename" not in subject and subject == "想请您回答一个小问题"
     assert not mail.outbox
+
+
+def test_each_language_has_its_tab_with_the_standard_wording_as_placeholder(client, manager):
+    survey = SurveyFactory(
+        kind="nps",
+        default_language="en",
+        question="Would you recommend Northwind?",
+        translations={"ja": {"question": "ノースウィンドをおすすめしますか？"}},
+    )
+    client.force_login(manager)
+    page = html.unescape(client.get(f"/surveys/manage/{survey.pk}/").content.decode())
+
+    def field(name):
+        return re.search(rf'<(?:input|textarea)[^>]*name="{name}"[^>]*>', page).group(0)
+
+    assert 'value="Would you recommend Northwind?"' in field("en__question")  # the survey's own text: English
+    assert 'value="ノースウィンドをおすすめしますか？"' in field("ja__question")
+    assert 'placeholder="Would you recommend Northwind?"' in field("zh-hans__question")  # what zh readers get now
+    assert 'placeholder="そのスコアの一番の理由は何ですか？"' in field("ja__comment_question")  # the standard wording
+    assert 'placeholder="想请您回答一个小问题"' in field("zh-hans__email_subject")
+    assert re.search(r'class="nav-link active[^"]*" id="tab-en"', page)  # the main language's tab is open
+
+
+def test_the_main_language_tab_is_the_surveys_own_text_and_the_others_its_translations(client, manager):
+    survey = SurveyFactory(default_language="en", question="Old English question", translations={})
+    client.force_login(manager)
+    post = {**FORM, "default_language": "ja", "ja__question": "おすすめしますか？", "en__question": "Recommend us?"}
+    assert client.post(f"/surveys/manage/{survey.pk}/", post).status_code == 302
+    survey.refresh_from_db()
+    assert survey.question == "おすすめしますか？" and survey.translations == {"en": {"question": "Recommend us?"}}
+    assert survey.text("question", "zh-hans") == "おすすめしますか？"  # the main language's text is the fallback
