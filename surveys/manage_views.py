@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from feedback_platform.activity import Actor
@@ -92,7 +92,7 @@ class SurveyForm(forms.ModelForm):
         ]
         # the model's fields without a verbose name would show their field name, untranslated
         labels = {
-            "name": gettext_lazy("Name"),
+            "name": pgettext_lazy("survey", "Name"),
             "kind": gettext_lazy("Kind"),
             "status": gettext_lazy("Status"),
             "scale_min": gettext_lazy("Lowest score"),
