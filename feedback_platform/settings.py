@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "surveys",
     "reviews",
     "followup",
+    "integrations",  # to the right of every app: it reads them all
 ]
 
 MIDDLEWARE = [

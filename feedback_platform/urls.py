@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from followup.api import CaseViewSet, LoopMetricsApi
 from followup.views.home import home
+from integrations.api import WebhookEndpointViewSet
 from surveys.api import ContactImportApi, ContactViewSet, InvitationApi, SurveyViewSet
 from surveys.audience_api import AudienceViewSet, RecurringSendViewSet
 from surveys.person_api import ContactEraseApi, ContactExportApi, ContactExportByEmailApi
@@ -18,6 +19,7 @@ router.register("cases", CaseViewSet, basename="case")
 router.register("contacts", ContactViewSet, basename="contact")
 router.register("segments", AudienceViewSet, basename="segment")
 router.register("recurring-sends", RecurringSendViewSet, basename="recurring-send")
+router.register("webhooks", WebhookEndpointViewSet, basename="webhook")
 
 urlpatterns = [
     path("", home, name="home"),  # a manager's tiles or an agent's queue (followup: it reads every app)
@@ -54,4 +56,5 @@ urlpatterns = [
     path("", include("surveys.urls")),
     path("reports/", include("reviews.urls")),
     path("", include("followup.urls")),
+    path("", include("integrations.urls")),
 ]

@@ -132,6 +132,7 @@ def _migration_data_after_flush(request):
     import_module("feedback_platform.migrations.0010_role_grants").grant(apps, None)
     import_module("reviews.migrations.0018_correct_labels_permission").grant(apps, None)
     import_module("followup.migrations.0011_retention_permissions").grant(apps, None)
+    import_module("integrations.migrations.0002_admin_permissions").grant(apps, None)
     import_module("followup.migrations.0002_defaults").create_defaults(apps, None)
     import_module("followup.migrations.0007_templates_signed_and_marked").update_templates(apps, None)
     import_module("followup.migrations.0008_follow_ups_wait_to_settle").settle_default_rules(apps, None)

@@ -1,0 +1,25 @@
+from django.contrib import admin
+
+from .models import WebhookDelivery, WebhookEndpoint
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin):
+    """Read here; changed on the settings page, whose service checks the URL and records the change."""
+
+    list_display = ["url", "status", "consecutive_failures", "created_at"]
+    readonly_fields = ["url", "description", "events", "status", "paused_reason", "paused_at", "consecutive_failures"]
+    exclude = ["secret"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    list_display = ["event_type", "endpoint", "status", "attempts", "response_status", "created_at"]
+    list_filter = ["status", "event_type"]
+    readonly_fields = [field.name for field in WebhookDelivery._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
