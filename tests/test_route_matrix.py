@@ -7,6 +7,7 @@ Each route is one test on fresh data; its personas ask in the order of the colum
 """
 
 import os
+import uuid
 from dataclasses import dataclass
 
 import pytest
@@ -15,6 +16,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.authtoken.models import Token
 
 from followup.models import EmailTemplate, Rule
+from integrations.models import WebhookDelivery, WebhookEndpoint
 from reviews.models import ImportJob
 from surveys.models import Audience, RecurringSend
 from tests.followup.helpers import detractor_case
@@ -90,6 +92,8 @@ ROUTES: dict[str, Row] = {
     "segment-preview-saved": r("GET", API_ANON, 403, 403, 200, 200, "segment"),
     "recurring-send-list": r("GET", API_ANON, 403, 403, 200, 200),
     "recurring-send-detail": r("GET", API_ANON, 403, 403, 200, 200, "recurring"),
+    "webhook-list": r("GET", API_ANON, 403, 403, 403, 200),  # admins only
+    "webhook-detail": r("GET", API_ANON, 403, 403, 403, 200, "webhook"),
     "case-list": r("GET", API_ANON, 200, 200, 200, 200),
     "case-detail": r("GET", API_ANON, 200, 404, 200, 200, "case"),
     "contact-list": r("GET", API_ANON, 200, 200, 200, 200),
@@ -165,12 +169,20 @@ ROUTES: dict[str, Row] = {
     "followup:template_edit": r("GET", LOGIN, 403, 403, 403, 200, "template"),
     "followup:template_preview": r("POST", LOGIN, 403, 403, 403, 200),
     "followup:priority": r("GET", LOGIN, 403, 403, 403, 200),
+    "integrations:webhooks": r("GET", LOGIN, 403, 403, 403, 200),
+    "integrations:webhook_new": r("GET", LOGIN, 403, 403, 403, 200),
+    "integrations:webhook_edit": r("GET", LOGIN, 403, 403, 403, 200, "webhook"),
+    "integrations:webhook_deliveries": r("GET", LOGIN, 403, 403, 403, 200, "webhook"),
+    "integrations:webhook_resume": r("POST", LOGIN, 403, 403, 403, 302, "webhook"),
+    "integrations:webhook_resend": r("POST", LOGIN, 403, 403, 403, 302, "webhook_delivery"),
 }
 ADMIN_SITE = r("GET", 302, 302, 302, 302, 200)  # Django admin, staff only: every page of admin.site
 ADMIN_CANNOT = {  # pages even an admin may not open, on purpose
     "/admin/auth/group/add/": 403,  # the three roles are made by migrations, not by hand
     "/admin/feedback_platform/activityentry/add/": 403,  # the activity log is written by services only
     "/admin/followup/inboundemail/add/": 403,  # customer replies arrive, nobody types them in
+    "/admin/integrations/webhookendpoint/add/": 403,  # on the settings page, whose service checks the URL
+    "/admin/integrations/webhookdelivery/add/": 403,  # made by events only
     # django-axes' lockout records and django-otp's devices: no role is granted them, superusers only
     **{
         f"/admin/{model}/{page}": 403
@@ -225,6 +237,10 @@ def world(_fast_passwords, agent, other_team_agent, manager, admin_user):
     _, answer_token = sent_invitation(survey=survey)
     segment = Audience.objects.create(name="Everyone")
     schedule = RecurringSend.objects.create(survey=survey, segment=segment, weekdays=[0])
+    endpoint = WebhookEndpoint.objects.create(url="http://127.0.0.1:9/hook", events=["case.opened"])
+    sent = WebhookDelivery.objects.create(
+        endpoint=endpoint, event_id=uuid.uuid4(), event_type="case.opened", body="{}", status="sent"
+    )
     job = ImportJob.objects.create(filename="r.csv", data=b"", platform="shop", status=ImportJob.Status.DONE)
     return {
         "users": {"agent": agent, "outsider": other_team_agent, "manager": manager, "admin": admin_user},
@@ -246,6 +262,8 @@ def world(_fast_passwords, agent, other_team_agent, manager, admin_user):
             "recurring": {"pk": schedule.pk},
             "rule": {"pk": Rule.objects.first().pk},
             "template": {"pk": EmailTemplate.objects.first().pk},
+            "webhook": {"pk": endpoint.pk},
+            "webhook_delivery": {"pk": sent.pk},
         },
     }
 
