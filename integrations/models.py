@@ -9,6 +9,7 @@ import time
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from feedback_platform import outbound
 from feedback_platform.delivery import Delivery, TransportError, send_each
@@ -30,7 +31,7 @@ def signature(secret: str, timestamp: int, body: str) -> str:
 
 
 class EndpointStatus(models.TextChoices):
-    ACTIVE = "active", _("Active")
+    ACTIVE = "active", pgettext_lazy("webhook endpoint", "Active")
     PAUSED = "paused", _("Paused")
 
 
