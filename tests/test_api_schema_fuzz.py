@@ -25,10 +25,12 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from integrations.models import WebhookEndpoint
 from tests.factories import ContactFactory, SurveyFactory
 from tests.followup.helpers import detractor_case
 
 EXAMPLES_PER_OPERATION = int(os.environ.get("SCHEMA_FUZZ_EXAMPLES", "15"))
+ADMIN_ONLY = ("/api/v1/webhooks/",)
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
@@ -84,26 +86,32 @@ def _fuzz(operation, mode, headers, outcomes: Counter, failures: list, path_para
 
 
 @pytest.mark.django_db
-def test_it_never_answers_client_input_with_a_5xx_or_off_schema(wsgi_app, manager, capsys):
+def test_it_never_answers_client_input_with_a_5xx_or_off_schema(wsgi_app, manager, admin_user, capsys):
     # Real rows for the operations on one: generated ids find nothing (404) but these.
     real = {
         "/api/v1/surveys/{id}/": SurveyFactory(public_slug="existing").pk,
         "/api/v1/contacts/{id}/": ContactFactory().pk,
         "/api/v1/cases/{id}/": detractor_case().pk,  # open: no owner and no root cause yet
+        "/api/v1/webhooks/{id}/": WebhookEndpoint.objects.create(
+            url="https://hooks.example.com/", events=["case.opened"]
+        ).pk,
     }
     headers = {"Authorization": f"Token {Token.objects.create(user=manager).key}"}
+    # Admin-only operations are fuzzed as an admin (a manager's 403 would probe nothing).
+    admin_headers = {"Authorization": f"Token {Token.objects.create(user=admin_user).key}"}
     outcomes: Counter = Counter()
     failures: list[str] = []
     for operation in _operations(wsgi_app):
+        headers_for = admin_headers if operation.path.startswith(ADMIN_ONLY) else headers
         for mode in (
             (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
             if _takes_input(operation)
             else (GenerationMode.POSITIVE,)
         ):
-            _fuzz(operation, mode, headers, outcomes, failures)
+            _fuzz(operation, mode, headers_for, outcomes, failures)
         for prefix, pk in real.items():
             if operation.path.startswith(prefix):
-                _fuzz(operation, GenerationMode.POSITIVE, headers, outcomes, failures, path_parameters={"id": pk})
+                _fuzz(operation, GenerationMode.POSITIVE, headers_for, outcomes, failures, path_parameters={"id": pk})
     with capsys.disabled():
         print(
             f"\nschemathesis: {outcomes['requests']} requests, {outcomes['2xx']} 2xx, {outcomes['5xx']} 5xx, "

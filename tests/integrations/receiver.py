@@ -13,7 +13,7 @@ REPLAY_WINDOW_SECONDS = 300
 
 
 def verify(secret: str, headers, body: bytes) -> bool:
-    """The recipe of the integration guide (docs/webhooks.md)."""
+    """The recipe of the README's "Webhooks" section."""
     timestamp = headers.get("X-Webhook-Timestamp", "")
     if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > REPLAY_WINDOW_SECONDS:
         return False
