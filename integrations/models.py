@@ -71,7 +71,8 @@ class WebhookEndpoint(models.Model):
         return [str(EventType(value).label) for value in self.events if value in EventType.values]
 
     def wants(self, event_type: str) -> bool:
-        return self.status == EndpointStatus.ACTIVE and event_type in self.events
+        """Subscribed to it (whether it is active is `WebhookEndpointQuerySet.active`'s to say)."""
+        return event_type in self.events
 
 
 class WebhookDelivery(Delivery):

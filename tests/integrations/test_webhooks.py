@@ -91,6 +91,30 @@ def test_a_delivery_given_up_after_its_last_attempt_fails(endpoint, receiver, co
     assert len(receiver.received) == WebhookDelivery.max_attempts
 
 
+def test_sending_again_after_the_last_attempt_has_its_retries_again(endpoint, receiver, committed):
+    receiver.script = [503] * WebhookDelivery.max_attempts + [503]
+    with committed():
+        detractor_case()
+    row = WebhookDelivery.objects.get()
+    for _ in range(WebhookDelivery.max_attempts - 1):
+        make_due(row)
+        delivery.deliver(model=WebhookDelivery, ids=[row.pk])
+    with committed():
+        services.resend_delivery(actor=TESTS, delivery_row=row)
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == (DeliveryStatus.AWAITING_RETRY, 1)  # a 503 again: retried, not given up
+
+
+def test_an_endpoint_with_no_or_unknown_events_is_refused():
+    for wrong in ([], ["case.deleted"]):
+        with pytest.raises(services.ValidationError) as error:
+            services.save_endpoint(
+                actor=TESTS, endpoint=WebhookEndpoint(url="https://hooks.example.com/", events=wrong)
+            )
+        assert "events" in error.value.message_dict
+    assert not WebhookEndpoint.objects.exists()
+
+
 def test_the_same_event_is_never_delivered_twice(endpoint, receiver, committed):
     with committed():
         detractor_case()
