@@ -174,11 +174,8 @@ def record_attempt(*, delivery: WebhookDelivery, outcome: outbound.HttpOutcome, 
         endpoints.update(consecutive_failures=F("consecutive_failures") + 1)
         endpoint = endpoints.get()
         if endpoint.consecutive_failures >= PAUSE_AFTER_FAILURES:
-            reason = _("%(count)d deliveries in a row failed; the last: %(error)s") % {
-                "count": endpoint.consecutive_failures,
-                "error": outcome.describe()[:200],
-            }
-            pause_endpoint(actor=SYSTEM, endpoint=endpoint, reason=reason)
+            # The receiver's own words, untranslated; the pages and the email say the rest in the reader's language.
+            pause_endpoint(actor=SYSTEM, endpoint=endpoint, reason=outcome.describe())
 
 
 def _tell_admins(endpoint: WebhookEndpoint) -> int:

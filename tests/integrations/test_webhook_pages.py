@@ -86,14 +86,23 @@ def test_the_delivery_log_shows_attempts_and_sends_again(client, admin_user, dja
         httpd.server_close()
 
 
-def test_a_paused_endpoint_has_a_banner_and_resumes(client, admin_user):
+def test_a_paused_endpoint_has_a_banner_and_resumes(client, admin_user, settings):
     endpoint = WebhookEndpoint.objects.create(
-        url="https://hooks.example.com/in", events=["case.opened"], status="paused", paused_reason="5 failed"
+        url="https://hooks.example.com/in",
+        events=["case.opened"],
+        status="paused",
+        paused_reason="HTTP 410: gone",
+        consecutive_failures=5,
     )
     client.force_login(admin_user)
     for name in ("integrations:webhooks", "integrations:webhook_deliveries"):
         args = [endpoint.pk] if name.endswith("deliveries") else []
         assert 'class="alert alert-warning' in client.get(reverse(name, args=args)).content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ja"
+    page = client.get(reverse("integrations:webhooks")).content.decode()
+    assert (
+        "5 件の配信が続けて失敗したため一時停止中です。最後の応答：HTTP 410: gone" in page
+    )  # the receiver's words as they came, the rest in Japanese
     client.post(reverse("integrations:webhook_resume", args=[endpoint.pk]))
     endpoint.refresh_from_db()
     assert endpoint.status == "active" and endpoint.consecutive_failures == 0
