@@ -190,6 +190,9 @@ def load(feedback_rows: int, open_cases: int):
                 "churn_intent",
                 "survey_id",
                 "search_text",
+                "ticket_system",
+                "ticket_id",
+                "ticket_url",
             ],
             (
                 (
@@ -210,6 +213,9 @@ def load(feedback_rows: int, open_cases: int):
                     churn_intent,
                     survey.pk,
                     text,
+                    "",  # no helpdesk ticket
+                    "",
+                    "",
                 )
                 for fid, cid, score, received, language, churn_intent, text in detractors
             ),
