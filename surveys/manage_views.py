@@ -43,9 +43,8 @@ def text_field(language: str, name: str) -> str:
 
 def _saved_text(survey: Survey, name: str, language: str) -> str:
     """What the tab shows: the translation, or in the main language the survey's own text."""
-    texts = survey.translations.get(language) if isinstance(survey.translations, dict) else None
-    translated = texts.get(name) if isinstance(texts, dict) and isinstance(texts.get(name), str) else ""
-    return translated or (getattr(survey, name) if language == survey.default_language else "")
+    own = getattr(survey, name) if language == survey.default_language else ""
+    return survey.translation(name, language) or own
 
 
 def _standard_text(survey: Survey, name: str, language: str) -> str:

@@ -224,7 +224,11 @@ def free_port() -> int:
 @pytest.fixture
 def smtp_sink(settings):
     """A real SMTP server on loopback; Django's mail goes to it for the test."""
-    handler = SinkHandler()
+    yield from serve_smtp(settings, SinkHandler())
+
+
+def serve_smtp(settings, handler):
+    """Run `handler` as an SMTP server on loopback with Django's mail sent to it, until the test ends."""
     controller = Controller(handler, hostname="127.0.0.1", port=free_port())
     controller.start()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

@@ -273,14 +273,18 @@ class Survey(models.Model):
     def text(self, name: str, language: str) -> str:
         """A survey text in `language`: its translation, else the survey's own text, else the standard wording
         (translated by the active language)."""
-        texts = self.translations.get(language) if isinstance(self.translations, dict) else None
-        # A row stored before validate_translations may hold any shape: it reads as no translation, never a crash.
-        translated = texts.get(name) if isinstance(texts, dict) and isinstance(texts.get(name), str) else ""
+        translated = self.translation(name, language)
         if translated or getattr(self, name):
             return translated or getattr(self, name)
         if name == "question":
             return str(STANDARD_QUESTIONS.get(self.kind, STANDARD_QUESTIONS[SurveyKind.NPS]))
         return str(STANDARD_TEXTS.get(name, ""))
+
+    def translation(self, name: str, language: str) -> str:
+        """The text's translation into `language`, "" when there is none."""
+        texts = self.translations.get(language) if isinstance(self.translations, dict) else None
+        # A row stored before validate_translations may hold any shape: it reads as no translation, never a crash.
+        return texts.get(name) if isinstance(texts, dict) and isinstance(texts.get(name), str) else ""
 
     def allows_widget_on(self, origin: str) -> bool:
         return bool(origin) and origin.lower() in self.widget_origins.lower().split()

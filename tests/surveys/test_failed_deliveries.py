@@ -3,14 +3,13 @@ with its reasons (address refused, mailbox full, mail server unreachable …), t
 error by one rule (feedback_platform.delivery.failure_reason), against a real SMTP server on loopback."""
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from feedback_platform import delivery
 from feedback_platform.delivery import failure_reason
 from surveys import services
 from surveys.models import Invitation, InvitationStatus, Survey
 from surveys.sending import survey_stats
-from tests.conftest import SinkHandler, free_port
+from tests.conftest import SinkHandler, free_port, serve_smtp
 from tests.factories import ContactFactory, SurveyFactory
 
 pytestmark = pytest.mark.django_db
@@ -33,15 +32,7 @@ class RefusingHandler(SinkHandler):
 
 @pytest.fixture
 def refusing_sink(settings):
-    handler = RefusingHandler()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = controller.hostname, controller.port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    yield handler
-    controller.stop()
+    yield from serve_smtp(settings, RefusingHandler())
 
 
 def _deliver_last_attempt(survey, email):
