@@ -13,11 +13,7 @@ from django.utils.translation import gettext as _
 from feedback_platform.prepared import PreparedLookup
 
 from . import tokens
-from .models import (
-    Answer,
-    Invitation,
-    Survey,
-)
+from .models import Answer, AnswerChannel, Invitation, Survey
 from .signals import answer_recorded
 
 #: How long a customer may change an answer they gave.
@@ -44,27 +40,17 @@ class SurveyClosed(LinkRefused):
     """The survey is paused or archived."""
 
 
-_LOCKED_BY_TOKEN: PreparedLookup[Invitation] = PreparedLookup(
-    lambda token_hash: (
-        Invitation.objects.select_related("survey", "contact")
-        .select_for_update(of=("self",))
-        .filter(token_hash=token_hash)
-    )
+_BY_TOKEN: PreparedLookup[Invitation] = PreparedLookup(
+    lambda token_hash: Invitation.objects.select_related("survey", "contact").filter(token_hash=token_hash)
 )
 
 
-def find_invitation(token: str, *, for_answer: bool = False) -> Invitation:
-    """The invitation a link's token belongs to; LinkUnknown, LinkExpired or SurveyClosed otherwise.
-
-    `for_answer` (inside a transaction): the invitation row locked, so two POSTs racing on one link wait
-    for each other here.
-    """
-    invitations = Invitation.objects.select_related("survey", "contact")
-    if for_answer:
-        invitations = invitations.select_for_update(of=("self",))
+def find_invitation(token: str) -> Invitation:
+    """The invitation a link's token belongs to; LinkUnknown, LinkExpired or SurveyClosed otherwise."""
     # Most answers come through the invitation's own link: that lookup is compiled once (the customer's hot path).
-    found = _LOCKED_BY_TOKEN.get(tokens.hash_token(token)) if for_answer else None
-    invitation = found or invitation_of_token(token, invitations)
+    invitation = _BY_TOKEN.get(tokens.hash_token(token)) or invitation_of_token(
+        token, Invitation.objects.select_related("survey", "contact")
+    )
     if not invitation.survey.is_active:
         raise SurveyClosed(invitation)
     if invitation.is_expired:
@@ -100,59 +86,68 @@ def validate_score(survey: Survey, score) -> int:
     return score
 
 
-@transaction.atomic
 def answer_link(*, token: str, score: int | str | None, comment: str | None = None) -> Answer:
-    """The customer's answer through their link: find, lock, insert or update, commit, in one small
-    transaction; LinkUnknown or LinkRefused as `find_invitation`. Everything else runs after commit."""
-    invitation = find_invitation(token, for_answer=True)
-    return _save_answer(invitation=invitation, score=score, comment=comment)
+    """The customer's answer through their link: one lookup, then one statement that inserts or changes the
+    answer (`_save_answer`), each committing on its own; LinkUnknown or LinkRefused as `find_invitation`.
+    Everything else runs after commit."""
+    return _save_answer(invitation=find_invitation(token), score=score, comment=comment)
 
 
-@transaction.atomic
 def record_answer(*, invitation: Invitation, score: int | str | None, comment: str | None = None) -> Answer:
     """`answer_link` for an invitation already in hand."""
-    locked = Invitation.objects.select_related("survey", "contact").select_for_update(of=("self",))
-    return _save_answer(invitation=locked.get(pk=invitation.pk), score=score, comment=comment)
+    fresh = Invitation.objects.select_related("survey", "contact").get(pk=invitation.pk)
+    return _save_answer(invitation=fresh, score=score, comment=comment)
+
+
+# Insert the link's answer, or change it while it is younger than the window: one statement, atomic on its own,
+# so two POSTs racing on one link are ordered by the answer's unique invitation and neither is lost (the later
+# one wins; a comment of None keeps the stored one). No row comes back when the answer is too old to change.
+# `created` tells an insert (both times the same) from an update (updated_at moves, answered_at stays).
+_UPSERT_ANSWER = """
+INSERT INTO surveys_answer (invitation_id, channel, survey_id, contact_id, score, comment, language, answered_at,
+                            updated_at)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
+ON CONFLICT (invitation_id) DO UPDATE SET
+    score = excluded.score,
+    comment = CASE WHEN %s THEN surveys_answer.comment ELSE excluded.comment END,
+    updated_at = excluded.updated_at
+WHERE surveys_answer.answered_at > %s
+RETURNING id, invitation_id, channel, survey_id, contact_id, score, comment, language, answered_at, updated_at,
+          answered_at = updated_at AS created
+"""
 
 
 def _save_answer(*, invitation: Invitation, score: int | str | None, comment: str | None) -> Answer:
-    """Store the customer's answer, or change it within 24 hours; announce it to `reviews`.
-
-    The score comes first (one tap) and the comment may follow: `comment=None` keeps the one stored.
-    The caller holds the invitation's row lock. The answer is read after it, in a statement of its own: one
-    joined to the locking query would come from the snapshot taken before the wait, so the second of two racing
-    POSTs would miss the first one's answer (or overwrite its comment). The answer's unique invitation keeps a
-    second row out even where locks are no-ops (an IntegrityError rolls the caller back).
-    """
+    """Store the customer's answer, or change it within 24 hours (ANSWER_CHANGE_WINDOW); announce it to
+    `reviews`. The score comes first (one tap) and the comment may follow: `comment=None` keeps the one
+    stored. Written out once: every tap runs it, and the ORM's three statements and a row lock cost more
+    than the database answering one."""
     score = validate_score(invitation.survey, score)
-    answer = _answer_of(invitation)
-    created = answer is None
-    if answer is None:
-        contact = invitation.contact
-        answer = Answer(invitation=invitation, survey=invitation.survey, contact=contact)
-        answer.language = (contact.language if contact else "") or invitation.survey.default_language
-    elif timezone.now() - answer.answered_at > ANSWER_CHANGE_WINDOW:
-        raise ValidationError({"score": _("This answer was given more than a day ago and can no longer be changed.")})
-    else:  # the rows already in hand, so the page rendered from this answer reads none of them again
-        answer.invitation, answer.survey, answer.contact = invitation, invitation.survey, invitation.contact
-    answer.score = score
-    if comment is not None:
-        answer.comment = comment.strip()
+    contact, now = invitation.contact, timezone.now()
+    language = (contact.language if contact else "") or invitation.survey.default_language
+    params = [
+        invitation.pk,
+        AnswerChannel.EMAIL.value,
+        invitation.survey_id,
+        invitation.contact_id,
+        score,
+        (comment or "").strip(),
+        language,
+        now,
+        now,
+        comment is None,
+        now - ANSWER_CHANGE_WINDOW,
+    ]
     try:
-        answer.save(update_fields=None if created else ["score", "comment", "updated_at"])
-    except IntegrityError:
-        raise ValidationError({"score": _("This link was just answered. Please reload the page.")}) from None
-    answer_recorded.send(sender=Answer, answer=answer, created=created)
+        found = list(Answer.objects.raw(_UPSERT_ANSWER, params))
+    except IntegrityError:  # the invitation or its contact went (an erasure) between the lookup and now
+        raise LinkUnknown from None
+    if not found:
+        raise ValidationError({"score": _("This answer was given more than a day ago and can no longer be changed.")})
+    answer = found[0]
+    answer.invitation, answer.survey, answer.contact = invitation, invitation.survey, contact  # rows in hand
+    answer_recorded.send(sender=Answer, answer=answer, created=bool(answer.created))
     return answer
-
-
-# Written out once: every tap runs it, and compiling the ORM's query cost more than the database answering it.
-_ANSWER_OF_INVITATION = "SELECT * FROM surveys_answer WHERE invitation_id = %s"
-
-
-def _answer_of(invitation: Invitation) -> Answer | None:
-    found = list(Answer.objects.raw(_ANSWER_OF_INVITATION, [invitation.pk]))
-    return found[0] if found else None
 
 
 @transaction.atomic

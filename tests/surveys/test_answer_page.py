@@ -278,4 +278,4 @@ def test_the_comment_step_reads_each_row_once():
         response = client.post(answer_url(token), {"score": 3, "step": "comment", "comment": "快递晚了五天"})
     assert response.status_code == 200
     statements = [q["sql"].split()[0] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
-    assert statements == ["SELECT", "SELECT", "UPDATE"]  # the locked invitation (with survey, contact), the answer
+    assert statements == ["SELECT", "INSERT"]  # the invitation (with survey, contact), the answer's upsert
