@@ -146,7 +146,8 @@ def _save_answer(*, invitation: Invitation, score: int | str | None, comment: st
         raise ValidationError({"score": _("This answer was given more than a day ago and can no longer be changed.")})
     answer = found[0]
     answer.invitation, answer.survey, answer.contact = invitation, invitation.survey, contact  # rows in hand
-    answer_recorded.send(sender=Answer, answer=answer, created=bool(answer.created))
+    created = bool(answer.created)  # type: ignore[attr-defined]  # the statement's own column
+    answer_recorded.send(sender=Answer, answer=answer, created=created)
     return answer
 
 
