@@ -158,7 +158,9 @@ def main():
     from django.core.management import call_command
     from django.db import connection
 
+    from feedback_platform import publishing
     from feedback_platform.celery import app as celery_app
+    from reviews.tasks import PENDING_ANSWERS
     from surveys.models import Answer, Survey
 
     call_command("collectstatic", interactive=False, verbosity=0)  # production settings serve the manifest
@@ -205,6 +207,7 @@ def main():
             server.terminate()
             server.wait(timeout=30)
         celery_app.control.purge()  # the ingestion tasks the answers published; no worker ran
+        publishing._redis().delete(publishing._pending_key(PENDING_ANSWERS))  # and the answers they would drain
 
     stored, detractors = Answer.objects.count(), Answer.objects.filter(score__lte=6).count()
     print(f"{args.requests:,} POSTs to each, {args.clients} keep-alive clients, gunicorn --workers {args.workers}")

@@ -7,10 +7,14 @@ and publishes it again. Raising here would turn a saved answer into a 500.
 """
 
 import logging
+from collections.abc import Callable
+from functools import cache
 from typing import Any
 
+import redis
 from celery import Task
-from django.db import transaction
+from django.conf import settings
+from django.db import connection, transaction
 
 log = logging.getLogger(__name__)
 
@@ -40,3 +44,65 @@ def publish_on_commit(task: Task, *args: Any, queue: str | None = None) -> None:
         publish_now(task, *args, queue=queue)
 
     transaction.on_commit(publish)
+
+
+# Coalesced publishing, for work that arrives one item at a time and fast (a customer's taps): each item joins
+# a Redis set in one round trip, and a task that drains the set is published only when none is queued yet.
+# A Celery publish costs several times that round trip, on the customer's request. The flag that says "a drain
+# is queued" expires on its own, so a drain that was lost only delays the next one; whatever stays in the set
+# past that is found by the sweep (the database, not the set, says what is undone).
+DRAIN_QUEUED_SECONDS = 10
+
+
+@cache
+def _redis() -> "redis.Redis | None":
+    """The broker's Redis (one connection pool per process); None with the embedded filesystem broker."""
+    return redis.Redis.from_url(settings.REDIS_URL) if settings.REDIS_URL else None
+
+
+def _pending_key(name: str) -> str:
+    # Per database: test runs, benchmarks and the product may share one Redis.
+    return f"pending:{connection.settings_dict['NAME']}:{name}"
+
+
+def publish_coalesced_on_commit(*, item_task: Task, drain_task: Task, item: int, pending: str) -> None:
+    """After commit: `item` joins the `pending` set and `drain_task()` is published unless one is queued;
+    with no Redis (or tasks run in-process), `item_task(item)` is published as it is."""
+    client = _redis()
+    if client is None or item_task.app.conf.task_always_eager:
+        publish_on_commit(item_task, item)
+        return
+
+    def publish() -> None:
+        key = _pending_key(pending)
+        try:
+            pipeline = client.pipeline(transaction=False)
+            pipeline.sadd(key, item)
+            pipeline.set(f"{key}:drain-queued", 1, nx=True, ex=DRAIN_QUEUED_SECONDS)
+            _added, drain_needed = pipeline.execute()
+        except redis.RedisError:
+            log.warning("could not queue %s %s; a sweep will publish it again", pending, item, exc_info=True)
+            return
+        if drain_needed:
+            publish_now(drain_task)
+
+    transaction.on_commit(publish)
+
+
+def drain_pending(pending: str, handle: Callable[[int], Any], *, batch: int = 200) -> int:
+    """Run `handle(item)` for every item in the `pending` set, taking them out as it goes; items added
+    meanwhile are taken too (the flag is cleared first, so an item added after this drain's last look
+    publishes the next drain). A failing item is logged and left to the sweep; the others go on."""
+    client = _redis()
+    if client is None:
+        return 0
+    key, done = _pending_key(pending), 0
+    client.delete(f"{key}:drain-queued")
+    while items := client.spop(key, batch):
+        for item in items:
+            try:
+                handle(int(item))
+            except Exception:
+                log.exception("%s %s failed; the sweep will try it again", pending, int(item))
+            done += 1
+    return done

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from feedback_platform.publishing import BULK_QUEUE
+from feedback_platform.publishing import BULK_QUEUE, drain_pending
 
 from . import ingest, rollups, sweeps, thresholds
 
@@ -11,6 +11,16 @@ CLASSIFY_BATCH = 500
 def ingest_answer_task(answer_id: int) -> bool:
     """A customer's answer, after its commit: Feedback, classification, rules, case, emails."""
     return ingest.ingest_recorded_answer(answer_id=answer_id) is not None
+
+
+#: The answers saved whose ingestion is still to run (feedback_platform.publishing, coalesced).
+PENDING_ANSWERS = "answers"
+
+
+@shared_task
+def ingest_pending_answers_task() -> int:
+    """Every answer saved since the last drain, as `ingest_answer_task` does each."""
+    return drain_pending(PENDING_ANSWERS, lambda answer_id: ingest.ingest_recorded_answer(answer_id=answer_id))
 
 
 @shared_task
@@ -25,6 +35,7 @@ def sweep_unfinished_work() -> int:
         run_import_task.delay(job_id)
     for answer_id in answers:
         ingest_answer_task.delay(answer_id)
+    ingest_pending_answers_task.delay()  # what a lost drain left in the set
     for feedback_ids in customer_batches:
         classify_feedback_task.delay(feedback_ids)
     for feedback_ids in bulk_batches:
