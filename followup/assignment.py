@@ -4,6 +4,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from feedback_platform.batch import once_per_batch
 from reviews.models import Feedback
 
 from .models import Case, Team, TeamMembership
@@ -14,18 +15,22 @@ def team_for(feedback: Feedback, rule_team: Team | None = None) -> Team | None:
     if rule_team is not None:
         return rule_team
     topics = set(_topic_slugs(feedback))
-    if topics:
-        for team in Team.objects.exclude(topics=[]):
-            if topics & set(team.topics):
-                return team
-    return Team.objects.filter(is_default=True).first()
+    routed, default = once_per_batch("followup.routing", _routing)
+    return next((team for team in routed if topics & set(team.topics)), default)
+
+
+def _routing() -> tuple[list[Team], Team | None]:
+    """(the teams topics are routed to, in order; the default team)."""
+    return list(Team.objects.exclude(topics=[])), Team.objects.filter(is_default=True).first()
 
 
 def _topic_slugs(feedback: Feedback) -> list[str]:
-    return list(feedback.topics.values_list("slug", flat=True)) if feedback.pk else []
+    return [topic.slug for topic in feedback.topics.all()] if feedback.pk else []  # a batch prefetched them
 
 
-@transaction.atomic
+# Nested in a caller's transaction (the rule engine, a batch of hundreds) it adds no savepoint: its failure
+# is the caller's, which rolls back whole (a savepoint costs two round trips per call).
+@transaction.atomic(savepoint=False)
 def next_agent(team: Team):
     """Round robin: the available member whose last assignment is oldest (never assigned first).
 

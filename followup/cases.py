@@ -50,7 +50,9 @@ TRANSITIONS: dict[str, set[CaseStatus]] = {
 }
 
 
-@transaction.atomic
+# Nested in a caller's transaction (the rule engine, a batch of hundreds) it adds no savepoint: its failure
+# is the caller's, which rolls back whole (a savepoint costs two round trips per call).
+@transaction.atomic(savepoint=False)
 def open_case(
     *,
     feedback: Feedback,

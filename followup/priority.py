@@ -7,6 +7,7 @@ has a weight admins tune (PriorityWeight rows); the defaults are below.
 from django.conf import settings
 from django.utils import timezone
 
+from feedback_platform.batch import once_per_batch
 from reviews.models import Feedback, Segment
 
 from .models import PriorityWeight
@@ -27,7 +28,10 @@ CHURN_INTENT_SHARE = {"leaving": 1.0, "looking": 1.0, "disappointed": 0.5}
 
 
 def weights() -> dict[str, int]:
-    return {**DEFAULT_WEIGHTS, **dict(PriorityWeight.objects.values_list("factor", "weight"))}
+    return once_per_batch(
+        "followup.priority_weights",
+        lambda: {**DEFAULT_WEIGHTS, **dict(PriorityWeight.objects.values_list("factor", "weight"))},
+    )
 
 
 def priority_factors(feedback: Feedback) -> list[dict]:

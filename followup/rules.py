@@ -7,8 +7,10 @@ promoter a thank-you with a review invitation, a suspicious review silence.
 """
 
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.utils.translation import gettext as _
 
+from feedback_platform.batch import batch_members, once_per_batch
 from reviews.models import Feedback
 from surveys.segments import current_thresholds, segment_for
 
@@ -22,7 +24,7 @@ from .notifications import notify_team
 def _labels(feedback: Feedback) -> dict:
     """The labels rules look at, from reviews' classifiers."""
     return {
-        "topics": set(feedback.topics.values_list("slug", flat=True)),
+        "topics": {topic.slug for topic in feedback.topics.all()},  # a batch prefetched them
         "sentiment": feedback.sentiment_score,
         "churn_intent": feedback.churn_intent,
         "suspicious": feedback.is_suspicious,
@@ -138,7 +140,13 @@ def _segment_reachable(rule: Rule) -> bool:
     )
 
 
-@transaction.atomic
+def _active_rules() -> list[Rule]:
+    return list(Rule.objects.filter(is_active=True).select_related("case_team", "notify_team"))
+
+
+# Nested in a caller's transaction (the rule engine, a batch of hundreds) it adds no savepoint: its failure
+# is the caller's, which rolls back whole (a savepoint costs two round trips per call).
+@transaction.atomic(savepoint=False)
 def act_on_feedback(*, feedback: Feedback) -> list[RuleFiring]:
     """Apply the active rules to a classified feedback; running it again fires nothing twice.
 
@@ -146,22 +154,40 @@ def act_on_feedback(*, feedback: Feedback) -> list[RuleFiring]:
     rule that matches now (follow_up.py), so a changed score replaces a follow-up still waiting."""
     labels = _labels(feedback)
     firings, matched, silent = [], [], False
-    for rule in Rule.objects.filter(is_active=True).select_related("case_team", "notify_team"):
+    fired = _firings_of(feedback)
+    for rule in once_per_batch("followup.active_rules", _active_rules):
         reasons = match(rule, feedback, labels)
         if reasons is None:
             continue
-        firing, created = RuleFiring.objects.get_or_create(feedback=feedback, rule=rule, defaults={"reasons": reasons})
         silent = silent or rule.no_auto_reply
-        if created:
-            firing.actions = _run_actions(rule, feedback, silent=silent)
-            firing.save(update_fields=["actions"])
+        firing, created = fired.get(rule.pk), rule.pk not in fired
+        if firing is None:  # runs on one feedback take turns on a row lock (its answer's, or its batch's)
+            actions = _run_actions(rule, feedback, silent=silent)
+            firing = RuleFiring(feedback=feedback, rule=rule, reasons=reasons, actions=actions)
         firings.append(firing)
         matched.append((rule, firing, created))
         if rule.stop_processing:
             break
     if not silent:
         _record_follow_up(feedback, matched)
+    RuleFiring.objects.bulk_create([firing for firing in firings if firing.pk is None])  # with every note
     return firings
+
+
+def _firings_of(feedback: Feedback) -> dict[int, RuleFiring]:
+    """The rules that already fired on this feedback, by rule; read for its whole batch at once, with the
+    batch's cases (which `_run_actions` reads)."""
+    members = batch_members(feedback)
+    key = f"followup.firings:{members[0].pk}"  # outside a batch, one feedback is its own batch
+
+    def read() -> dict[int, dict[int, RuleFiring]]:
+        prefetch_related_objects(members, "case")
+        by_feedback: dict[int, dict[int, RuleFiring]] = {}
+        for firing in RuleFiring.objects.filter(feedback__in=[row.pk for row in members]):
+            by_feedback.setdefault(firing.feedback_id, {})[firing.rule_id] = firing
+        return by_feedback
+
+    return once_per_batch(key, read).get(feedback.pk, {}) if feedback.pk else {}
 
 
 def _run_actions(rule: Rule, feedback: Feedback, *, silent: bool) -> list[str]:
@@ -192,4 +218,5 @@ def _record_follow_up(feedback: Feedback, matched: list[tuple[Rule, RuleFiring, 
     new = [note for note in outcome if note not in firing.actions]  # a re-run (the comment) repeats no note
     if new:
         firing.actions = [*firing.actions, *new]
-        firing.save(update_fields=["actions"])
+        if firing.pk is not None:  # a new firing is inserted with its notes
+            firing.save(update_fields=["actions"])

@@ -87,7 +87,7 @@ def feedback_data(feedback) -> dict[str, Any]:
         "language": feedback.language,
         "sentiment": feedback.sentiment_label,
         "churn_intent": feedback.churn_intent,
-        "topics": sorted(feedback.topics.values_list("slug", flat=True)),
+        "topics": sorted(topic.slug for topic in feedback.topics.all()),
         "received_at": feedback.received_at,
     }
 

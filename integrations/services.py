@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from feedback_platform import delivery, outbound
 from feedback_platform.activity import Actor, changed_fields, record_activity
+from feedback_platform.batch import once_per_batch
 from feedback_platform.delivery import PENDING, DeliveryStatus
 from feedback_platform.emails import render_email
 from feedback_platform.models import language_of
@@ -105,7 +106,8 @@ def emit_event(*, type: str, source: str | None, data: Callable[[], dict[str, An
     `source` names what the event is made from ("activity:42"): its id is derived from it, so the same
     source seen twice is one event, delivered once (the unique (endpoint, event id) pair). None: a new id.
     `data` builds the payload's data, only when some endpoint wants the event (it costs a query or two)."""
-    endpoints = [endpoint for endpoint in WebhookEndpoint.objects.active() if endpoint.wants(type)]
+    active = once_per_batch("integrations.active_endpoints", lambda: list(WebhookEndpoint.objects.active()))
+    endpoints = [endpoint for endpoint in active if endpoint.wants(type)]
     if not endpoints:
         return []
     id = events.event_id(source) if source else uuid.uuid4()

@@ -1,8 +1,10 @@
 """Ingestion: every source becomes a classified Feedback through one path."""
 
 from django.db import connection, transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
+from feedback_platform.batch import batch_scope
 from surveys.models import Answer
 
 from . import suspicion, thresholds
@@ -168,8 +170,10 @@ def classify_stored(feedback_ids: list[int]) -> int:
         _write_labels(rows)
         through.objects.filter(feedback_id__in=[feedback.pk for feedback in rows]).delete()
         through.objects.bulk_create(links)
-        for feedback in rows:
-            feedback_classified.send(sender=Feedback, feedback=feedback, created=True)
+        prefetch_related_objects(rows, "topics")  # what the rules and routing read, once for the batch
+        with batch_scope(rows):  # the rules, the endpoints, the rows' cases: read once for the batch
+            for feedback in rows:
+                feedback_classified.send(sender=Feedback, feedback=feedback, created=True)
     return len(rows)
 
 

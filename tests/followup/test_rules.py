@@ -24,9 +24,10 @@ def test_the_default_rules_give_a_detractor_an_apology_and_a_case():
 
 def test_running_the_rules_twice_fires_nothing_twice():
     feedback = detractor_feedback()
-    rules.act_on_feedback(feedback=feedback)
+    first = rules.act_on_feedback(feedback=feedback)[0].actions
     rules.act_on_feedback(feedback=feedback)
     assert RuleFiring.objects.count() == 1
+    assert RuleFiring.objects.get().actions == first  # the second run ran no action again ("already open")
     assert Case.objects.count() == 1 and OutboxEmail.objects.count() == 1
 
 

@@ -276,3 +276,21 @@ def batch_feedback(items):
 
     result = ingest_batch([{**item, "kind": "star"} for item in items], source="api", platform="", classify_now=False)
     return list(result.created)
+
+
+def test_a_background_batch_reads_the_rules_and_the_webhook_endpoints_once():
+    """Configuration every feedback of a batch looks at is read once for the batch (feedback_platform.batch),
+    not once per feedback: the background pipeline's speed depends on it."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from reviews.ingest import classify_stored
+
+    stored = batch_feedback(
+        [{"external_id": f"r{n}", "score": n % 5 + 1, "comment": "Parcel arrived late"} for n in range(6)]
+    )
+    with CaptureQueriesContext(connection) as queries:
+        assert classify_stored(stored) == 6
+    reads = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
+    assert sum('FROM "followup_rule"' in sql for sql in reads) == 1
+    assert sum('FROM "integrations_webhookendpoint"' in sql for sql in reads) == 1
