@@ -5,7 +5,7 @@ from django.core.management import CommandError, call_command
 from openpyxl import Workbook
 
 from feedback_platform.textfiles import UnreadableFile
-from followup.models import Case, OutboxEmail
+from followup.models import Case, OutboxEmail, RuleFiring
 from reviews import rollups, thresholds
 from reviews.imports import decode, import_reviews
 from reviews.models import Feedback
@@ -294,3 +294,6 @@ def test_a_background_batch_reads_the_rules_and_the_webhook_endpoints_once():
     reads = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
     assert sum('FROM "followup_rule"' in sql for sql in reads) == 1
     assert sum('FROM "integrations_webhookendpoint"' in sql for sql in reads) == 1
+    assert sum('FROM "followup_rulefiring"' in sql for sql in reads) == 1  # the batch's firings, at once
+    assert sum('FROM "followup_priorityweight"' in sql for sql in reads) <= 1
+    assert Case.objects.count() == 3 and RuleFiring.objects.count() == 6  # 1, 2, 1 of 5 stars are detractors
