@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import WebhookDelivery, WebhookEndpoint
+from .models import SlackChannel, SlackDelivery, WebhookDelivery, WebhookEndpoint
 
 
 @admin.register(WebhookEndpoint)
@@ -20,6 +20,28 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     list_display = ["event_type", "endpoint", "status", "attempts", "response_status", "created_at"]
     list_filter = ["status", "event_type"]
     readonly_fields = [field.name for field in WebhookDelivery._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(SlackChannel)
+class SlackChannelAdmin(admin.ModelAdmin):
+    """Read here; connected on the Slack settings page. The incoming-webhook URL is a credential: never shown."""
+
+    list_display = ["team", "status", "consecutive_failures", "created_at"]
+    readonly_fields = ["team", "notifications", "status", "paused_reason", "paused_at", "consecutive_failures"]
+    exclude = ["webhook_url"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(SlackDelivery)
+class SlackDeliveryAdmin(admin.ModelAdmin):
+    list_display = ["kind", "channel", "case", "status", "attempts", "response_status", "created_at"]
+    list_filter = ["status", "kind"]
+    readonly_fields = [field.name for field in SlackDelivery._meta.fields]
 
     def has_add_permission(self, request):
         return False

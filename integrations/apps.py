@@ -3,7 +3,8 @@ from django.apps import AppConfig
 
 class IntegrationsConfig(AppConfig):
     """Outgoing webhooks: what happened in the product (the activity log, new and classified feedback),
-    signed and delivered to the endpoints admins set up. It reads every app and no app reads it."""
+    signed and delivered to the endpoints admins set up; and Slack notifications to teams' channels. It reads
+    every app and no app reads it."""
 
     name = "integrations"
 

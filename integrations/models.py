@@ -1,12 +1,18 @@
 """Webhook endpoints, their deliveries (one per endpoint and event, sent by the shared delivery machine) and
-each delivery's attempts (the log an admin reads)."""
+each delivery's attempts (the log an admin reads); teams' Slack channels and the notifications posted to them.
+
+Both kinds of destination pause the same way (`PausableDestination`, `services.pause_destination`)."""
 
 import hashlib
 import hmac
+import json
 import secrets
 import time
+from typing import ClassVar
 
+from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -35,26 +41,60 @@ class EndpointStatus(models.TextChoices):
     PAUSED = "paused", _("Paused")
 
 
-class WebhookEndpointQuerySet(models.QuerySet):
+class DestinationQuerySet(models.QuerySet):
     def active(self):
         return self.filter(status=EndpointStatus.ACTIVE)
 
 
-class WebhookEndpoint(models.Model):
+#: The webhook endpoints' name for it (kept for the callers that import it).
+WebhookEndpointQuerySet = DestinationQuerySet
+
+
+class PausableDestination(models.Model):
+    """A place deliveries are POSTed to that the system pauses when it keeps refusing them (or says it is gone),
+    and an admin resumes: a webhook endpoint, a team's Slack channel. `services.pause_destination` pauses one
+    (recorded as `integrations.<activity_noun>.paused`, and the admins emailed `paused_email` when the system
+    did it); `services.count_delivery_result` keeps the run of failures."""
+
+    status = models.CharField(max_length=8, choices=EndpointStatus.choices, default=EndpointStatus.ACTIVE)
+    paused_reason = models.CharField(max_length=300, blank=True)
+    paused_at = models.DateTimeField(null=True, blank=True)
+    # Deliveries given up in a row (any success resets it): at PAUSE_AFTER_FAILURES the destination is paused.
+    consecutive_failures = models.PositiveIntegerField(default=0)
+
+    #: The activity log's object name: "integrations.<noun>.paused" / ".resumed".
+    activity_noun: ClassVar[str]
+    #: The email template (templates/emails/<name>_*) the admins get when the system pauses one.
+    paused_email: ClassVar[str]
+
+    objects = DestinationQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_paused(self) -> bool:
+        return self.status == EndpointStatus.PAUSED
+
+    def admin_page(self) -> str:
+        """The absolute URL of the page where an admin reads why it was paused and resumes it."""
+        raise NotImplementedError
+
+    def paused_email_context(self) -> dict:
+        return {"page_url": self.admin_page()}
+
+
+class WebhookEndpoint(PausableDestination):
     """A URL an admin wants told of some events, and the secret its deliveries are signed with."""
 
     url = models.URLField(_("URL"), max_length=500)
     description = models.CharField(_("Description"), max_length=200, blank=True)
     secret = models.CharField(_("Secret"), max_length=100, default=new_secret)
     events = models.JSONField(_("Events"), default=list)
-    status = models.CharField(max_length=8, choices=EndpointStatus.choices, default=EndpointStatus.ACTIVE)
-    paused_reason = models.CharField(max_length=300, blank=True)
-    paused_at = models.DateTimeField(null=True, blank=True)
-    # Deliveries given up in a row (any success resets it): at PAUSE_AFTER_FAILURES the endpoint is paused.
-    consecutive_failures = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects = WebhookEndpointQuerySet.as_manager()
+    activity_noun = "webhook"
+    paused_email = "webhook_paused"
 
     class Meta:
         ordering = ["pk"]
@@ -62,9 +102,11 @@ class WebhookEndpoint(models.Model):
     def __str__(self):
         return self.url
 
-    @property
-    def is_paused(self) -> bool:
-        return self.status == EndpointStatus.PAUSED
+    def admin_page(self) -> str:
+        return settings.SITE_URL + reverse("integrations:webhook_deliveries", args=[self.pk])
+
+    def paused_email_context(self) -> dict:
+        return {**super().paused_email_context(), "endpoint": self}
 
     @property
     def event_names(self) -> list[str]:
@@ -162,3 +204,147 @@ class WebhookAttempt(models.Model):
     @property
     def ok(self) -> bool:
         return self.status_code is not None and 200 <= self.status_code < 300
+
+
+class SlackNotification(models.TextChoices):
+    """What a team's Slack channel may be told of (each channel picks its own)."""
+
+    NEW_CASE = "new_case", _("New detractor case")
+    SLA_BREACH = "sla_breach", _("SLA breach")
+    CUSTOMER_REPLY = "customer_reply", _("Customer reply")
+
+
+class SlackMessageKind(models.TextChoices):
+    """What a Slack delivery says: one of the notifications, or the test message an admin asked for."""
+
+    NEW_CASE = SlackNotification.NEW_CASE.value, SlackNotification.NEW_CASE.label
+    SLA_BREACH = SlackNotification.SLA_BREACH.value, SlackNotification.SLA_BREACH.label
+    CUSTOMER_REPLY = SlackNotification.CUSTOMER_REPLY.value, SlackNotification.CUSTOMER_REPLY.label
+    TEST = "test", _("Test message")
+
+
+def every_notification() -> list[str]:
+    return list(SlackNotification.values)
+
+
+#: Characters of a Slack incoming-webhook URL shown after it was saved (its end, as Slack shows a token's).
+URL_TAIL_SHOWN = 4
+
+
+class SlackChannel(PausableDestination):
+    """A team's Slack channel, reached through the incoming-webhook URL Slack made for it, and which
+    notifications it wants. The URL is a credential (whoever holds it may post to the channel): pages show
+    only its host and its last characters once saved, and the Django admin never shows it."""
+
+    team = models.OneToOneField("followup.Team", on_delete=models.CASCADE, related_name="slack_channel")
+    webhook_url = models.CharField(_("Incoming webhook URL"), max_length=500)
+    notifications = models.JSONField(_("Notifications"), default=every_notification)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    activity_noun = "slack"
+    paused_email = "slack_paused"
+
+    class Meta:
+        ordering = ["team__name"]
+
+    def __str__(self):
+        return f"Slack: {self.team}"
+
+    @property
+    def masked_url(self) -> str:
+        """`https://hooks.slack.com/…Xy7Q`: which service, and enough to tell two URLs apart."""
+        scheme, _sep, rest = self.webhook_url.partition("://")
+        host = rest.split("/", 1)[0]
+        return f"{scheme}://{host}/…{self.webhook_url[-URL_TAIL_SHOWN:]}" if host else "…"
+
+    @property
+    def notification_names(self) -> list[str]:
+        """The notifications it wants by their names, in the order the form lists them."""
+        return [str(label) for value, label in SlackNotification.choices if value in self.notifications]
+
+    def wants(self, kind: str) -> bool:
+        """Asked for it (whether it is active is `DestinationQuerySet.active`'s to say)."""
+        return kind in self.notifications
+
+    def admin_page(self) -> str:
+        return settings.SITE_URL + reverse("integrations:slack_channel", args=[self.team_id])
+
+    def paused_email_context(self) -> dict:
+        return {**super().paused_email_context(), "channel": self, "team": self.team}
+
+
+class SlackDelivery(Delivery):
+    """One message to one team's channel, sent by the shared delivery machine.
+
+    Its own model rather than a WebhookDelivery: those are signed envelopes stored as sent, for any endpoint,
+    while a Slack message is unsigned Block Kit in the team's language that quotes the customer. So a row holds
+    no message: only what it is about (`kind`, `case`, and `facts`, non-personal values as they were when it
+    happened: the missed target, how late, the priority, the reply's timeline event), and the message is
+    written at each attempt from the case as it then is. Nothing personal is stored here that an erasure would
+    have to find, and a message sent after an erasure quotes "[erased]". `source` names what the message is
+    made from ("activity:42"): never two rows for one source and channel, so a notification is posted once."""
+
+    channel = models.ForeignKey(SlackChannel, on_delete=models.CASCADE, related_name="deliveries")
+    kind = models.CharField(max_length=16, choices=SlackMessageKind.choices)
+    source = models.CharField(max_length=80)
+    case = models.ForeignKey("followup.Case", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    facts = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_excerpt = models.CharField(max_length=outbound.EXCERPT_CHARS, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["channel", "source"], name="slack_delivery_once")]
+        indexes = [models.Index(fields=["channel", "-created_at"], name="slack_delivery_log_idx")]
+
+    def __str__(self):
+        return f"{self.kind} {self.source} → {self.channel_id}"
+
+    @classmethod
+    def delivery_queryset(cls):
+        return cls._default_manager.select_related("channel__team", "case__feedback", "case__owner")
+
+    @classmethod
+    def withhold_reasons(cls, rows) -> dict[int, str]:
+        reasons = {}
+        for row in rows:
+            if row.channel.is_paused:
+                reasons[row.pk] = "channel paused"
+            elif row.kind != SlackMessageKind.TEST and row.case_id is None:
+                reasons[row.pk] = "the case was deleted"
+        return reasons
+
+    @classmethod
+    def send_batch(cls, rows) -> dict[int, str]:
+        return send_each(rows, _post_to_slack)
+
+    def sent_fields(self, message: outbound.HttpOutcome) -> dict:
+        return {"response_status": message.status, "response_excerpt": message.excerpt}
+
+    def failed_fields(self, error: Exception) -> dict:
+        outcome = getattr(error, "outcome", None)
+        if outcome is None:
+            return {"response_status": None, "response_excerpt": ""}
+        return {"response_status": outcome.status, "response_excerpt": outcome.excerpt[: outbound.EXCERPT_CHARS]}
+
+    def after_sent(self, message: outbound.HttpOutcome, now) -> None:
+        from .slack import record_result
+
+        record_result(delivery=self, outcome=message, final=True)
+
+    def after_failed(self, error: Exception, now, *, final: bool) -> None:
+        from .slack import record_result
+
+        outcome = getattr(error, "outcome", None) or outbound.HttpOutcome(None, 0, "", False, str(error))
+        record_result(delivery=self, outcome=outcome, final=final)
+
+
+def _post_to_slack(row: SlackDelivery, cache: dict) -> outbound.HttpOutcome:
+    from .slack_messages import message
+
+    body = json.dumps(message(row), ensure_ascii=False, separators=(",", ":")).encode()
+    headers = {"User-Agent": "feedback-platform-slack/1"}
+    outcome = outbound.post_json(row.channel.webhook_url, body, headers, timeout=TIMEOUT_SECONDS)
+    if not outcome.ok:
+        raise TransportError(outcome.describe(), transient=outcome.transient, outcome=outcome)
+    return outcome

@@ -1,4 +1,5 @@
-"""Webhook endpoints and deliveries: every write of this app, each one transaction.
+"""Webhook endpoints and deliveries, and the pausing every destination shares (webhook endpoints, Slack
+channels): each write one transaction. Slack's own writes are in `integrations/slack.py`.
 
 Events are emitted inside the transaction of the change they announce (an activity entry's, a feedback's),
 so a delivery exists exactly when the change committed; the delivery machine sends it after the commit.
@@ -7,7 +8,7 @@ so a delivery exists exactly when the change committed; the delivery machine sen
 import uuid
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -25,13 +26,14 @@ from feedback_platform.models import language_of
 from feedback_platform.roles import ADMIN
 
 from . import events
-from .models import EndpointStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from .models import EndpointStatus, PausableDestination, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 #: Deliveries given up in a row (each after its retries) that pause an endpoint and tell the admins.
 PAUSE_AFTER_FAILURES = 5
 #: The shortest secret accepted: a receiver's signature check is only as strong as it.
 MIN_SECRET_LENGTH = 16
 SYSTEM = Actor.system("integrations.webhooks")
+D = TypeVar("D", bound=PausableDestination)
 
 
 def endpoint_problems(endpoint: WebhookEndpoint) -> dict[str, list[str]]:
@@ -69,35 +71,62 @@ def save_endpoint(*, actor: Actor, endpoint: WebhookEndpoint) -> WebhookEndpoint
     return endpoint
 
 
-@transaction.atomic
 def resume_endpoint(*, actor: Actor, endpoint: WebhookEndpoint) -> WebhookEndpoint:
     """Deliver to a paused endpoint again (new events only; what was withheld meanwhile can be sent by hand)."""
-    endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
-    if endpoint.is_paused:
-        endpoint.status, endpoint.paused_reason, endpoint.paused_at = EndpointStatus.ACTIVE, "", None
-        endpoint.consecutive_failures = 0
-        endpoint.save(update_fields=["status", "paused_reason", "paused_at", "consecutive_failures"])
-        record_activity(actor=actor, action="integrations.webhook.resumed", target=endpoint)
-    return endpoint
+    return resume_destination(actor=actor, destination=endpoint)
+
+
+def pause_endpoint(*, actor: Actor, endpoint: WebhookEndpoint, reason: str) -> WebhookEndpoint:
+    """Stop delivering to an endpoint: new events skip it, and its pending deliveries are withheld when due."""
+    return pause_destination(actor=actor, destination=endpoint, reason=reason)
 
 
 @transaction.atomic
-def pause_endpoint(*, actor: Actor, endpoint: WebhookEndpoint, reason: str) -> WebhookEndpoint:
-    """Stop delivering to an endpoint: new events skip it, and its pending deliveries are withheld when due."""
-    endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
-    if not endpoint.is_paused:
-        endpoint.status, endpoint.paused_reason, endpoint.paused_at = (
-            EndpointStatus.PAUSED,
-            reason[:300],
-            timezone.now(),
-        )
-        endpoint.save(update_fields=["status", "paused_reason", "paused_at"])
+def resume_destination(*, actor: Actor, destination: D) -> D:
+    """Deliver to a paused webhook endpoint or Slack channel again, its run of failures forgotten."""
+    row = cast(D, type(destination)._default_manager.select_for_update().get(pk=destination.pk))
+    if row.is_paused:
+        row.status, row.paused_reason, row.paused_at = EndpointStatus.ACTIVE, "", None
+        row.consecutive_failures = 0
+        row.save(update_fields=["status", "paused_reason", "paused_at", "consecutive_failures"])
+        record_activity(actor=actor, action=f"integrations.{row.activity_noun}.resumed", target=row)
+    return row
+
+
+@transaction.atomic
+def pause_destination(*, actor: Actor, destination: D, reason: str) -> D:
+    """Stop delivering to a webhook endpoint or Slack channel: new events skip it, and its pending deliveries
+    are withheld when due. Paused by the system (the receiver refused it), the admins are emailed once."""
+    row = cast(D, type(destination)._default_manager.select_for_update().get(pk=destination.pk))
+    if not row.is_paused:
+        row.status, row.paused_reason, row.paused_at = EndpointStatus.PAUSED, reason[:300], timezone.now()
+        row.save(update_fields=["status", "paused_reason", "paused_at"])
         record_activity(
-            actor=actor, action="integrations.webhook.paused", target=endpoint, payload={"reason": reason[:300]}
+            actor=actor,
+            action=f"integrations.{row.activity_noun}.paused",
+            target=row,
+            payload={"reason": reason[:300]},
         )
         if actor.is_system:
-            _tell_admins(endpoint)
-    return endpoint
+            _tell_admins(row)
+    return row
+
+
+def count_delivery_result(
+    *, destination: PausableDestination, outcome: outbound.HttpOutcome, final: bool, actor: Actor, pause_now: bool
+) -> None:
+    """Keep a destination's run of failures (inside the delivery machine's transaction that records the
+    attempt): a success clears it; a delivery given up adds to it, and the run's PAUSE_AFTER_FAILURESth pauses
+    it, or at once with `pause_now` (the receiver said the destination itself is gone)."""
+    rows = type(destination)._default_manager.filter(pk=destination.pk)
+    if outcome.ok:
+        rows.filter(consecutive_failures__gt=0).update(consecutive_failures=0)
+    elif final:
+        rows.update(consecutive_failures=F("consecutive_failures") + 1)
+        row = rows.get()
+        if pause_now or row.consecutive_failures >= PAUSE_AFTER_FAILURES:
+            # The receiver's own words, untranslated; the pages and the email say the rest in the reader's language.
+            pause_destination(actor=actor, destination=row, reason=outcome.describe())
 
 
 def emit_event(*, type: str, source: str | None, data: Callable[[], dict[str, Any]], created_at: datetime) -> list[int]:
@@ -169,32 +198,23 @@ def record_attempt(*, delivery: WebhookDelivery, outcome: outbound.HttpOutcome, 
         excerpt=outcome.excerpt[: outbound.EXCERPT_CHARS],
         error=outcome.error[:500],
     )
-    endpoints = WebhookEndpoint.objects.filter(pk=delivery.endpoint_id)
-    if outcome.ok:
-        endpoints.filter(consecutive_failures__gt=0).update(consecutive_failures=0)
-    elif final:
-        endpoints.update(consecutive_failures=F("consecutive_failures") + 1)
-        endpoint = endpoints.get()
-        if endpoint.consecutive_failures >= PAUSE_AFTER_FAILURES:
-            # The receiver's own words, untranslated; the pages and the email say the rest in the reader's language.
-            pause_endpoint(actor=SYSTEM, endpoint=endpoint, reason=outcome.describe())
+    count_delivery_result(destination=delivery.endpoint, outcome=outcome, final=final, actor=SYSTEM, pause_now=False)
 
 
-def _tell_admins(endpoint: WebhookEndpoint) -> int:
-    """An email to each admin through the outbox (once per pause)."""
-    from django.conf import settings
-    from django.urls import reverse
-
+def _tell_admins(destination: PausableDestination) -> int:
+    """An email to each admin through the outbox (once per pause), in the admin's language."""
     from followup import outbox
 
     admins = get_user_model().objects.filter(groups__name=ADMIN, is_active=True).exclude(email="")
-    url = settings.SITE_URL + reverse("integrations:webhook_deliveries", args=[endpoint.pk])
-    context = {"endpoint": endpoint, "page_url": url}
-    stamp = int(endpoint.paused_at.timestamp()) if endpoint.paused_at else 0
+    context = destination.paused_email_context()
+    stamp = int(destination.paused_at.timestamp()) if destination.paused_at else 0
     for user in admins:
         language = language_of(user)
-        email = render_email("webhook_paused", context, language=language)
+        email = render_email(destination.paused_email, context, language=language)
         outbox.queue_email(
-            key=f"webhook_paused:{endpoint.pk}:{stamp}:{user.pk}", to=user.email, email=email, language=language
+            key=f"{destination.paused_email}:{destination.pk}:{stamp}:{user.pk}",
+            to=user.email,
+            email=email,
+            language=language,
         )
     return len(admins)

@@ -10,4 +10,10 @@ urlpatterns = [
     path("settings/webhooks/<int:pk>/deliveries/", views.webhook_deliveries, name="webhook_deliveries"),
     path("settings/webhooks/<int:pk>/resume/", views.resume, name="webhook_resume"),
     path("settings/webhooks/deliveries/<int:pk>/resend/", views.resend, name="webhook_resend"),
+    path("settings/slack/", views.slack, name="slack"),
+    path("settings/slack/<int:team_pk>/", views.slack_channel, name="slack_channel"),
+    path("settings/slack/<int:team_pk>/test/", views.slack_test, name="slack_test"),
+    path("settings/slack/<int:team_pk>/pause/", views.slack_pause, name="slack_pause"),
+    path("settings/slack/<int:team_pk>/resume/", views.slack_resume, name="slack_resume"),
+    path("settings/slack/<int:team_pk>/remove/", views.slack_remove, name="slack_remove"),
 ]

@@ -16,7 +16,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.authtoken.models import Token
 
 from followup.models import EmailTemplate, Rule
-from integrations.models import WebhookDelivery, WebhookEndpoint
+from integrations.models import SlackChannel, SlackDelivery, WebhookDelivery, WebhookEndpoint
 from reviews.models import ImportJob
 from surveys.models import Audience, RecurringSend
 from tests.followup.helpers import detractor_case
@@ -175,6 +175,12 @@ ROUTES: dict[str, Row] = {
     "integrations:webhook_deliveries": r("GET", LOGIN, 403, 403, 403, 200, "webhook"),
     "integrations:webhook_resume": r("POST", LOGIN, 403, 403, 403, 302, "webhook"),
     "integrations:webhook_resend": r("POST", LOGIN, 403, 403, 403, 302, "webhook_delivery"),
+    "integrations:slack": r("GET", LOGIN, 403, 403, 403, 200),
+    "integrations:slack_channel": r("GET", LOGIN, 403, 403, 403, 200, "team"),
+    "integrations:slack_test": r("POST", LOGIN, 403, 403, 403, 302, "team"),
+    "integrations:slack_pause": r("POST", LOGIN, 403, 403, 403, 302, "team"),
+    "integrations:slack_resume": r("POST", LOGIN, 403, 403, 403, 302, "team"),
+    "integrations:slack_remove": r("POST", LOGIN, 403, 403, 403, 302, "team"),
 }
 ADMIN_SITE = r("GET", 302, 302, 302, 302, 200)  # Django admin, staff only: every page of admin.site
 ADMIN_CANNOT = {  # pages even an admin may not open, on purpose
@@ -183,6 +189,8 @@ ADMIN_CANNOT = {  # pages even an admin may not open, on purpose
     "/admin/followup/inboundemail/add/": 403,  # customer replies arrive, nobody types them in
     "/admin/integrations/webhookendpoint/add/": 403,  # on the settings page, whose service checks the URL
     "/admin/integrations/webhookdelivery/add/": 403,  # made by events only
+    "/admin/integrations/slackchannel/add/": 403,  # on the Slack settings page, whose service checks the URL
+    "/admin/integrations/slackdelivery/add/": 403,  # made by the activity log and the test button only
     # django-axes' lockout records and django-otp's devices: no role is granted them, superusers only
     **{
         f"/admin/{model}/{page}": 403
@@ -241,6 +249,10 @@ def world(_fast_passwords, agent, other_team_agent, manager, admin_user):
     sent = WebhookDelivery.objects.create(
         endpoint=endpoint, event_id=uuid.uuid4(), event_type="case.opened", body="{}", status="sent"
     )
+    channel = SlackChannel.objects.create(team=case.team, webhook_url="http://127.0.0.1:9/services/T0/B0/x")
+    SlackDelivery.objects.create(
+        channel=channel, kind="new_case", source="activity:0", case=case, status="sent", response_status=200
+    )
     job = ImportJob.objects.create(filename="r.csv", data=b"", platform="shop", status=ImportJob.Status.DONE)
     return {
         "users": {"agent": agent, "outsider": other_team_agent, "manager": manager, "admin": admin_user},
@@ -264,6 +276,7 @@ def world(_fast_passwords, agent, other_team_agent, manager, admin_user):
             "template": {"pk": EmailTemplate.objects.first().pk},
             "webhook": {"pk": endpoint.pk},
             "webhook_delivery": {"pk": sent.pk},
+            "team": {"team_pk": channel.team_id},
         },
     }
 

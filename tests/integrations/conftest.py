@@ -4,6 +4,7 @@ from feedback_platform.activity import Actor
 from integrations import services
 from integrations.models import WebhookEndpoint
 
+from . import slack_receiver
 from .receiver import serve
 
 
@@ -26,3 +27,18 @@ def endpoint(db, receiver):
             events=["case.opened", "case.assigned", "case.resolved", "feedback.received", "feedback.classified"],
         ),
     )
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """Run the block, then what its commit sets off (the delivery tasks, eager here)."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+@pytest.fixture
+def slack(db):
+    """A Slack incoming webhook on loopback that checks every message's Block Kit shape."""
+    httpd, receiver = slack_receiver.serve()
+    yield receiver
+    httpd.shutdown()
+    httpd.server_close()

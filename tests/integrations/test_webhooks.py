@@ -21,12 +21,6 @@ pytestmark = pytest.mark.django_db
 TESTS = Actor.system("tests")
 
 
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    """Run the block, then what its commit sets off (the delivery tasks, eager here)."""
-    return lambda: django_capture_on_commit_callbacks(execute=True)
-
-
 def make_due(row: WebhookDelivery) -> None:
     WebhookDelivery.objects.filter(pk=row.pk).update(next_attempt_at=timezone.now() - timedelta(seconds=1))
 
