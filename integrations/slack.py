@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from feedback_platform import delivery, outbound
 from feedback_platform.activity import Actor, changed_fields, record_activity
+from feedback_platform.batch import once_per_batch
 from feedback_platform.delivery import PENDING
 from feedback_platform.models import ActivityEntry
 
@@ -127,6 +128,11 @@ def notify_from_activity(entry: ActivityEntry) -> list[int]:
     kind = ACTIVITY_NOTIFICATIONS.get(entry.action)
     if kind is None or entry.target_type is None or entry.target_type.model_class() is not Case:
         return []
+    channels = once_per_batch(
+        "integrations.slack_channels", lambda: {channel.team_id: channel for channel in SlackChannel.objects.active()}
+    )
+    if not channels:
+        return []  # no team has a channel: the case need not be read
     case = Case.objects.filter(pk=entry.target_id).first()
     if case is None or case.team_id is None:
         return []
@@ -134,7 +140,7 @@ def notify_from_activity(entry: ActivityEntry) -> list[int]:
         return []  # only a detractor's case is news for the channel
     if kind == SlackNotification.CUSTOMER_REPLY and case.status == CaseStatus.SPAM:
         return []  # stay silent with trolls, here too
-    channel = SlackChannel.objects.active().filter(team_id=case.team_id).first()
+    channel = channels.get(case.team_id)
     if channel is None or not channel.wants(kind):
         return []
     row, created = SlackDelivery.objects.get_or_create(
