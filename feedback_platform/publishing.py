@@ -89,16 +89,21 @@ def publish_coalesced_on_commit(*, item_task: Task, drain_task: Task, item: int,
     transaction.on_commit(publish)
 
 
-def drain_pending(pending: str, handle: Callable[[int], Any], *, batch: int = 200) -> int:
-    """Run `handle(item)` for every item in the `pending` set, taking them out as it goes; items added
+def drain_pending(pending: str, handle: Callable[[int], Any], *, drain_task: Task, batch: int = 20) -> int:
+    """Run `handle(item)` for every item in the `pending` set, taking them out a few at a time; items added
     meanwhile are taken too (the flag is cleared first, so an item added after this drain's last look
-    publishes the next drain). A failing item is logged and left to the sweep; the others go on."""
+    publishes the next drain). While items wait beyond the ones taken, one more `drain_task` is published,
+    so every free worker process helps instead of one taking a burst alone. A failing item is logged and
+    left to the sweep; the others go on."""
     client = _redis()
     if client is None:
         return 0
     key, done = _pending_key(pending), 0
-    client.delete(f"{key}:drain-queued")
+    flag = f"{key}:drain-queued"
+    client.delete(flag)
     while items := client.spop(key, batch):
+        if client.scard(key) and client.set(flag, 1, nx=True, ex=DRAIN_QUEUED_SECONDS):
+            publish_now(drain_task)
         for item in items:
             try:
                 handle(int(item))

@@ -20,7 +20,11 @@ PENDING_ANSWERS = "answers"
 @shared_task
 def ingest_pending_answers_task() -> int:
     """Every answer saved since the last drain, as `ingest_answer_task` does each."""
-    return drain_pending(PENDING_ANSWERS, lambda answer_id: ingest.ingest_recorded_answer(answer_id=answer_id))
+    return drain_pending(
+        PENDING_ANSWERS,
+        lambda answer_id: ingest.ingest_recorded_answer(answer_id=answer_id),
+        drain_task=ingest_pending_answers_task,
+    )
 
 
 @shared_task

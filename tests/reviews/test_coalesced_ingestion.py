@@ -65,3 +65,13 @@ def test_with_redis_down_the_answer_is_stored_and_left_to_the_sweep(client, publ
     stored = answer(client, 2)
     assert stored.score == 2 and published == []
     assert not Feedback.objects.exists()  # the sweep's to publish (tests/reviews/test_after_commit.py)
+
+
+def test_a_drain_with_more_waiting_publishes_one_more_so_free_workers_help(client, published):
+    for score in (2, 7, 10, 0, 9):
+        answer(client, score)
+    handled: list[int] = []
+    drained = publishing.drain_pending(PENDING_ANSWERS, handled.append, drain_task=ingest_pending_answers_task, batch=2)
+    assert drained == 5 and len(set(handled)) == 5
+    # the answers' own drain, then one more while the first two were handled (the flag keeps it to one)
+    assert published == ["reviews.tasks.ingest_pending_answers_task"] * 2
