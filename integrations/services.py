@@ -77,8 +77,19 @@ def resume_endpoint(*, actor: Actor, endpoint: WebhookEndpoint) -> WebhookEndpoi
 
 
 def pause_endpoint(*, actor: Actor, endpoint: WebhookEndpoint, reason: str) -> WebhookEndpoint:
-    """Stop delivering to an endpoint: new events skip it, and its pending deliveries are withheld when due."""
+    """Stop delivering to an endpoint: new events skip it, and its pending deliveries are withheld when due.
+    An admin's pause gives no reason (the page says an admin did it); the system's names the refusal."""
     return pause_destination(actor=actor, destination=endpoint, reason=reason)
+
+
+@transaction.atomic
+def delete_endpoint(*, actor: Actor, endpoint: WebhookEndpoint) -> None:
+    """Remove an endpoint with its secret and delivery log: nothing more is sent to it, pending deliveries
+    included. The activity log keeps that it existed (its URL as the entry's label)."""
+    record_activity(
+        actor=actor, action="integrations.webhook.deleted", target=endpoint, payload={"events": endpoint.events}
+    )
+    endpoint.delete()
 
 
 @transaction.atomic

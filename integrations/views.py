@@ -83,6 +83,24 @@ def resume(request, pk):
     return redirect("integrations:webhook_deliveries", endpoint.pk)
 
 
+@admins_only
+@require_POST
+def pause(request, pk):
+    endpoint = get_object_or_404(WebhookEndpoint, pk=pk)
+    services.pause_endpoint(actor=Actor.from_request(request), endpoint=endpoint, reason="")
+    messages.success(request, _("The endpoint is paused: it receives no events until it is resumed."))
+    return redirect("integrations:webhook_deliveries", endpoint.pk)
+
+
+@admins_only
+@require_POST
+def delete(request, pk):
+    endpoint = get_object_or_404(WebhookEndpoint, pk=pk)
+    services.delete_endpoint(actor=Actor.from_request(request), endpoint=endpoint)
+    messages.success(request, _("The endpoint is deleted with its secret and its delivery log."))
+    return redirect("integrations:webhooks")
+
+
 SLACK = "integrations.change_slackchannel"
 #: Deliveries shown on a team's Slack page (the newest first), and on the overview per team.
 SLACK_LOG_LENGTH = 50

@@ -174,6 +174,8 @@ ROUTES: dict[str, Row] = {
     "integrations:webhook_edit": r("GET", LOGIN, 403, 403, 403, 200, "webhook"),
     "integrations:webhook_deliveries": r("GET", LOGIN, 403, 403, 403, 200, "webhook"),
     "integrations:webhook_resume": r("POST", LOGIN, 403, 403, 403, 302, "webhook"),
+    "integrations:webhook_pause": r("POST", LOGIN, 403, 403, 403, 302, "webhook"),
+    "integrations:webhook_delete": r("POST", LOGIN, 403, 403, 403, 302, "webhook"),
     "integrations:webhook_resend": r("POST", LOGIN, 403, 403, 403, 302, "webhook_delivery"),
     "integrations:slack": r("GET", LOGIN, 403, 403, 403, 200),
     "integrations:slack_channel": r("GET", LOGIN, 403, 403, 403, 200, "team"),

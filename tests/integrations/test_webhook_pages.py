@@ -108,6 +108,38 @@ def test_a_paused_endpoint_has_a_banner_and_resumes(client, admin_user, settings
     assert endpoint.status == "active" and endpoint.consecutive_failures == 0
 
 
+def test_an_admin_pauses_an_endpoint_and_new_events_skip_it(client, admin_user, agent):
+    endpoint = WebhookEndpoint.objects.create(url="https://hooks.example.com/in", events=["case.opened"])
+    client.force_login(agent)
+    assert client.post(reverse("integrations:webhook_pause", args=[endpoint.pk])).status_code == 403
+    client.force_login(admin_user)
+    client.post(reverse("integrations:webhook_pause", args=[endpoint.pk]))
+    endpoint.refresh_from_db()
+    assert endpoint.is_paused and endpoint.paused_reason == ""
+    page = client.get(reverse("integrations:webhook_deliveries", args=[endpoint.pk])).content.decode()
+    assert "An admin paused this endpoint" in page and "failed deliveries" not in page
+    detractor_case()  # case.opened, which the endpoint asked for
+    assert not WebhookDelivery.objects.exists()
+    assert ActivityEntry.objects.filter(action="integrations.webhook.paused", actor_user=admin_user).exists()
+
+
+def test_an_admin_deletes_an_endpoint_with_its_log_and_the_activity_log_keeps_it(client, admin_user, manager):
+    endpoint = WebhookEndpoint.objects.create(url="https://hooks.example.com/in", events=["case.opened"])
+    detractor_case()
+    assert WebhookDelivery.objects.filter(endpoint=endpoint).count() == 1
+    client.force_login(manager)
+    assert client.post(reverse("integrations:webhook_delete", args=[endpoint.pk])).status_code == 403
+    client.force_login(admin_user)
+    page = client.get(reverse("integrations:webhook_deliveries", args=[endpoint.pk])).content.decode()
+    assert reverse("integrations:webhook_delete", args=[endpoint.pk]) in page
+    response = client.post(reverse("integrations:webhook_delete", args=[endpoint.pk]))
+    assert response.status_code == 302 and response["Location"] == reverse("integrations:webhooks")
+    assert not WebhookEndpoint.objects.exists() and not WebhookDelivery.objects.exists()
+    entry = ActivityEntry.objects.get(action="integrations.webhook.deleted")
+    assert entry.actor_user == admin_user and "hooks.example.com" in entry.target_label
+    assert client.post(reverse("integrations:webhook_delete", args=[endpoint.pk])).status_code == 404
+
+
 @pytest.fixture
 def admin_api(admin_user):
     api = APIClient()
