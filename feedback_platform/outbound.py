@@ -6,9 +6,11 @@ must not reach the database, the metadata service or anything else on the privat
 """
 
 import ipaddress
+import json
 import socket
 import time
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 import requests
@@ -20,17 +22,21 @@ from django.utils.translation import gettext as _
 EXCERPT_CHARS = 500
 #: Statuses a receiver gives when it may accept the same request later.
 TRANSIENT_STATUSES = frozenset({408, 425, 429})
+#: The largest JSON answer parsed into `HttpOutcome.data` (an API's answer to one call, not an export).
+MAX_JSON_BYTES = 1_000_000
 
 
 @dataclass(frozen=True)
 class HttpOutcome:
-    """What one POST came to. `status` is None when no response came (timeout, refused connection)."""
+    """What one request came to. `status` is None when no response came (timeout, refused connection);
+    `data` is the answer's JSON when it was JSON (an API's answer: the id of what it made, its error details)."""
 
     status: int | None
     elapsed_ms: int
     excerpt: str
     transient: bool
     error: str = ""
+    data: Any = None
 
     @property
     def ok(self) -> bool:
@@ -52,16 +58,31 @@ def post_json(url: str, body: bytes, headers: dict[str, str], *, timeout: float)
     """POST `body` (already-serialised JSON) to `url`; never raises for network trouble. Redirects are not
     followed: a redirect could lead past `check_destination`, and the receiver should be given its final URL.
     The destination is checked again here, at send time, since DNS may have changed since the URL was saved."""
+    return request_json(
+        "POST", url, headers={"Content-Type": "application/json", **headers}, body=body, timeout=timeout
+    )
+
+
+def get_json(url: str, headers: dict[str, str], *, timeout: float) -> HttpOutcome:
+    """GET `url` (an API's read, e.g. who a token belongs to), as `post_json` posts."""
+    return request_json("GET", url, headers=headers, timeout=timeout)
+
+
+def request_json(
+    method: str, url: str, *, headers: dict[str, str], timeout: float, body: bytes | None = None
+) -> HttpOutcome:
+    """One request of an API that answers JSON: what `post_json` says, and the answer parsed into `data`."""
     started = time.monotonic()
     try:
         check_destination(url)
     except ValidationError as error:
         return HttpOutcome(None, 0, "", transient=False, error="; ".join(error.messages))
     try:
-        response = requests.post(
+        response = requests.request(
+            method,
             url,
             data=body,
-            headers={"Content-Type": "application/json", **headers},
+            headers=headers,
             timeout=timeout,
             allow_redirects=False,
         )
@@ -72,8 +93,21 @@ def post_json(url: str, body: bytes, headers: dict[str, str], *, timeout: float)
     excerpt = response.text[:EXCERPT_CHARS] if response.content else ""
     status = response.status_code
     return HttpOutcome(
-        status, _elapsed_ms(started), excerpt, transient=not 200 <= status < 300 and is_transient_status(status)
+        status,
+        _elapsed_ms(started),
+        excerpt,
+        transient=not 200 <= status < 300 and is_transient_status(status),
+        data=_json_of(response),
     )
+
+
+def _json_of(response: requests.Response) -> Any:
+    if "json" not in response.headers.get("Content-Type", "") or len(response.content) > MAX_JSON_BYTES:
+        return None
+    try:
+        return json.loads(response.content)
+    except ValueError:  # an HTML error page sent as JSON by a proxy: the excerpt shows it
+        return None
 
 
 def _elapsed_ms(started: float) -> int:
