@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import SlackChannel, SlackDelivery, WebhookDelivery, WebhookEndpoint
+from .models import HelpdeskConnection, SlackChannel, SlackDelivery, TicketRequest, WebhookDelivery, WebhookEndpoint
 
 
 @admin.register(WebhookEndpoint)
@@ -42,6 +42,29 @@ class SlackDeliveryAdmin(admin.ModelAdmin):
     list_display = ["kind", "channel", "case", "status", "attempts", "response_status", "created_at"]
     list_filter = ["status", "kind"]
     readonly_fields = [field.name for field in SlackDelivery._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(HelpdeskConnection)
+class HelpdeskConnectionAdmin(admin.ModelAdmin):
+    """Read here; changed on the settings page, whose service checks the address. The token and secret stay out."""
+
+    list_display = ["system", "team", "base_url", "agent_email", "is_active"]
+    readonly_fields = ["system", "team", "base_url", "agent_email", "is_active", "created_at"]
+    exclude = ["api_token", "signing_secret"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(TicketRequest)
+class TicketRequestAdmin(admin.ModelAdmin):
+    list_display = ["case", "system", "status", "attempts", "response_status", "ticket_id", "created_at"]
+    list_filter = ["status", "system"]
+    exclude = ["body"]  # the customer's words, while the request is pending
+    readonly_fields = [field.name for field in TicketRequest._meta.fields if field.name != "body"]
 
     def has_add_permission(self, request):
         return False

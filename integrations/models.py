@@ -1,5 +1,6 @@
 """Webhook endpoints, their deliveries (one per endpoint and event, sent by the shared delivery machine) and
-each delivery's attempts (the log an admin reads); teams' Slack channels and the notifications posted to them.
+each delivery's attempts (the log an admin reads); teams' Slack channels and the notifications posted to them;
+helpdesk connections and the ticket requests sent to them.
 
 Both kinds of destination pause the same way (`PausableDestination`, `services.pause_destination`)."""
 
@@ -8,10 +9,12 @@ import hmac
 import json
 import secrets
 import time
+import uuid
 from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -348,3 +351,126 @@ def _post_to_slack(row: SlackDelivery, cache: dict) -> outbound.HttpOutcome:
     if not outcome.ok:
         raise TransportError(outcome.describe(), transient=outcome.transient, outcome=outcome)
     return outcome
+
+
+class HelpdeskSystem(models.TextChoices):
+    """The helpdesks an adapter exists for (integrations.helpdesk.ADAPTERS): one more is one more class there."""
+
+    ZENDESK = "zendesk", "Zendesk"
+
+
+class HelpdeskConnection(models.Model):
+    """A helpdesk account that tickets are opened in: a team's own, or (no team) every other team's.
+
+    Per team because a team, not the whole installation, is what keeps its cases in a helpdesk (billing in
+    one Zendesk, the technical team in another, or in none); the connection without a team serves every team
+    that has none of its own. The API token and the webhook signing secret are written, never shown again."""
+
+    system = models.CharField(
+        _("Helpdesk"), max_length=20, choices=HelpdeskSystem.choices, default=HelpdeskSystem.ZENDESK
+    )
+    team = models.OneToOneField(
+        "followup.Team",
+        verbose_name=_("Team"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="helpdesk_connection",
+    )
+    #: The account's address without a path, e.g. https://acme.zendesk.com (made from the subdomain typed in).
+    base_url = models.URLField(_("Address"), max_length=200)
+    agent_email = models.EmailField(_("Agent email"))
+    api_token = models.CharField(_("API token"), max_length=200)
+    #: The helpdesk's signing secret of its webhook to us; empty: no status comes back (every event is refused).
+    signing_secret = models.CharField(_("Webhook signing secret"), max_length=200, blank=True)
+    is_active = models.BooleanField(_("Open tickets"), default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["team__name", "pk"]
+        constraints = [
+            # One connection per team, and one without a team (a NULL team is not unique by itself).
+            models.UniqueConstraint(Coalesce("team", models.Value(0)), name="one_helpdesk_per_team"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_system_display()} {self.base_url}"
+
+
+class TicketRequest(Delivery):
+    """One ticket to open for one case, sent by the delivery machine: retried with back-off, relayed when its
+    task was lost, and sent under one idempotency key (`uuid`) however often, so the helpdesk opens it once.
+
+    The body is built once, when the rule fires, so every attempt sends the same request (a helpdesk refuses
+    a key reused for another body); it holds the customer's words and address, so it is emptied once the
+    request is sent or given up. Once sent, the ticket's id is kept here too: a status event is matched to
+    its case through the connection that opened the ticket (two helpdesk accounts number tickets alike)."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    connection = models.ForeignKey(
+        HelpdeskConnection, on_delete=models.SET_NULL, null=True, blank=True, related_name="ticket_requests"
+    )
+    system = models.CharField(max_length=20, choices=HelpdeskSystem.choices)
+    case = models.ForeignKey("followup.Case", on_delete=models.CASCADE, related_name="ticket_requests")
+    body = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    ticket_id = models.CharField(max_length=64, blank=True)
+    ticket_url = models.URLField(max_length=500, blank=True)
+
+    class Meta:
+        constraints = [
+            # A rule firing twice, or two rules, queue one ticket; after a refusal another may be asked for.
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=models.Q(status__in=["queued", "inflight", "awaiting_retry", "sent"]),
+                name="one_ticket_request_per_case",
+            ),
+        ]
+        indexes = [models.Index(fields=["connection", "ticket_id"], name="ticket_request_ticket_idx")]
+
+    def __str__(self):
+        return f"{self.system} ticket for case {self.case_id}"
+
+    @classmethod
+    def delivery_queryset(cls):
+        return cls._default_manager.select_related("connection", "case")
+
+    @classmethod
+    def withhold_reasons(cls, rows) -> dict[int, str]:
+        reasons = {}
+        for row in rows:
+            if row.connection is None or not row.connection.is_active:
+                reasons[row.pk] = "helpdesk disconnected"
+            elif row.case.ticket_id:
+                reasons[row.pk] = f"case already has {row.case.ticket_system} ticket {row.case.ticket_id}"
+        return reasons
+
+    @classmethod
+    def send_batch(cls, rows) -> dict[int, str]:
+        from .ticketing import open_ticket
+
+        return send_each(rows, open_ticket)
+
+    def sent_fields(self, message) -> dict:
+        return {
+            "response_status": message.status,
+            "ticket_id": message.ticket_id,
+            "ticket_url": message.url,
+            "body": "",
+        }
+
+    def failed_fields(self, error: Exception) -> dict:
+        outcome = getattr(error, "outcome", None)
+        return {"response_status": outcome.status if outcome else None}
+
+    def after_sent(self, message, now) -> None:
+        from .ticketing import ticket_opened
+
+        ticket_opened(request=self, opened=message)
+
+    def after_failed(self, error: Exception, now, *, final: bool) -> None:
+        from .ticketing import ticket_refused
+
+        if final:
+            ticket_refused(request=self, reason=str(error))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import helpdesk_views, views
 
 app_name = "integrations"
 urlpatterns = [
@@ -18,4 +18,9 @@ urlpatterns = [
     path("settings/slack/<int:team_pk>/pause/", views.slack_pause, name="slack_pause"),
     path("settings/slack/<int:team_pk>/resume/", views.slack_resume, name="slack_resume"),
     path("settings/slack/<int:team_pk>/remove/", views.slack_remove, name="slack_remove"),
+    path("settings/helpdesk/", helpdesk_views.connections, name="helpdesk"),
+    path("settings/helpdesk/new/", helpdesk_views.edit_connection, name="helpdesk_new"),
+    path("settings/helpdesk/<int:pk>/", helpdesk_views.edit_connection, name="helpdesk_edit"),
+    path("settings/helpdesk/<int:pk>/test/", helpdesk_views.test_connection, name="helpdesk_test"),
+    path("integrations/helpdesk/<int:pk>/events/", helpdesk_views.status_events, name="helpdesk_events"),
 ]

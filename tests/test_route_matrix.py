@@ -16,7 +16,14 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.authtoken.models import Token
 
 from followup.models import EmailTemplate, Rule
-from integrations.models import SlackChannel, SlackDelivery, WebhookDelivery, WebhookEndpoint
+from integrations.models import (
+    HelpdeskConnection,
+    SlackChannel,
+    SlackDelivery,
+    TicketRequest,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from reviews.models import ImportJob
 from surveys.models import Audience, RecurringSend
 from tests.followup.helpers import detractor_case
@@ -183,6 +190,12 @@ ROUTES: dict[str, Row] = {
     "integrations:slack_pause": r("POST", LOGIN, 403, 403, 403, 302, "team"),
     "integrations:slack_resume": r("POST", LOGIN, 403, 403, 403, 302, "team"),
     "integrations:slack_remove": r("POST", LOGIN, 403, 403, 403, 302, "team"),
+    "integrations:helpdesk": r("GET", LOGIN, 403, 403, 403, 200),
+    "integrations:helpdesk_new": r("GET", LOGIN, 403, 403, 403, 200),
+    "integrations:helpdesk_edit": r("GET", LOGIN, 403, 403, 403, 200, "helpdesk"),
+    "integrations:helpdesk_test": r("POST", LOGIN, 403, 403, 403, 302, "helpdesk"),
+    # the helpdesk's status webhook: its signature, nobody's session (none here, so 401 for everyone)
+    "integrations:helpdesk_events": r("POST", 401, 401, 401, 401, 401, "helpdesk"),
 }
 ADMIN_SITE = r("GET", 302, 302, 302, 302, 200)  # Django admin, staff only: every page of admin.site
 ADMIN_CANNOT = {  # pages even an admin may not open, on purpose
@@ -193,6 +206,8 @@ ADMIN_CANNOT = {  # pages even an admin may not open, on purpose
     "/admin/integrations/webhookdelivery/add/": 403,  # made by events only
     "/admin/integrations/slackchannel/add/": 403,  # on the Slack settings page, whose service checks the URL
     "/admin/integrations/slackdelivery/add/": 403,  # made by the activity log and the test button only
+    "/admin/integrations/helpdeskconnection/add/": 403,  # on the settings page, whose service checks the address
+    "/admin/integrations/ticketrequest/add/": 403,  # made by a rule's "open a ticket" only
     # django-axes' lockout records and django-otp's devices: no role is granted them, superusers only
     **{
         f"/admin/{model}/{page}": 403
@@ -251,6 +266,11 @@ def world(_fast_passwords, agent, other_team_agent, manager, admin_user):
     sent = WebhookDelivery.objects.create(
         endpoint=endpoint, event_id=uuid.uuid4(), event_type="case.opened", body="{}", status="sent"
     )
+    # Its test connection is refused at once (port 9 of loopback): a redirect with the message, no wait.
+    connection = HelpdeskConnection.objects.create(
+        base_url="http://127.0.0.1:9", agent_email="agent@acme.example", api_token="t", signing_secret="s"
+    )
+    TicketRequest.objects.create(connection=connection, system="zendesk", case=case, status="sent", ticket_id="7")
     channel = SlackChannel.objects.create(team=case.team, webhook_url="http://127.0.0.1:9/services/T0/B0/x")
     SlackDelivery.objects.create(
         channel=channel, kind="new_case", source="activity:0", case=case, status="sent", response_status=200
@@ -279,6 +299,7 @@ def world(_fast_passwords, agent, other_team_agent, manager, admin_user):
             "webhook": {"pk": endpoint.pk},
             "webhook_delivery": {"pk": sent.pk},
             "team": {"team_pk": channel.team_id},
+            "helpdesk": {"pk": connection.pk},
         },
     }
 
