@@ -10,6 +10,8 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+from django.db.models import Model
+
 T = TypeVar("T")
 
 _scope = threading.local()
@@ -23,11 +25,31 @@ def batch_scope(members: Sequence[Any] = ()) -> Iterator[None]:
     if getattr(_scope, "values", None) is not None:
         yield
         return
-    _scope.values, _scope.members = {}, {row.pk: row for row in members}
+    _scope.values, _scope.members, _scope.inserts = {}, {row.pk: row for row in members}, []
     try:
         yield
+        for rows in _by_model(_scope.inserts):
+            type(rows[0])._default_manager.bulk_create(rows)
     finally:
-        _scope.values, _scope.members = None, {}
+        _scope.values, _scope.members, _scope.inserts = None, {}, []
+
+
+def insert_at_batch_end(rows: Sequence[Model]) -> None:
+    """Insert `rows` now, or inside a batch with every other row of their model when the batch ends (still in
+    its transaction; nothing if the batch fails). Only for rows nothing in the batch reads back."""
+    if not rows:
+        return
+    if getattr(_scope, "values", None) is None:
+        type(rows[0])._default_manager.bulk_create(rows)
+    else:
+        _scope.inserts.extend(rows)
+
+
+def _by_model(rows: list[Model]) -> list[list[Model]]:
+    groups: dict[type, list[Model]] = {}
+    for row in rows:
+        groups.setdefault(type(row), []).append(row)
+    return list(groups.values())
 
 
 def batch_members(row: Any) -> list[Any]:

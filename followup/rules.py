@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import prefetch_related_objects
 from django.utils.translation import gettext as _
 
-from feedback_platform.batch import batch_members, once_per_batch
+from feedback_platform.batch import batch_members, insert_at_batch_end, once_per_batch
 from reviews.models import Feedback
 from surveys.segments import current_thresholds, segment_for
 
@@ -170,7 +170,7 @@ def act_on_feedback(*, feedback: Feedback) -> list[RuleFiring]:
             break
     if not silent:
         _record_follow_up(feedback, matched)
-    RuleFiring.objects.bulk_create([firing for firing in firings if firing.pk is None])  # with every note
+    insert_at_batch_end([firing for firing in firings if firing.pk is None])  # with every note
     return firings
 
 

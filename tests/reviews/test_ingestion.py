@@ -295,5 +295,7 @@ def test_a_background_batch_reads_the_rules_and_the_webhook_endpoints_once():
     assert sum('FROM "followup_rule"' in sql for sql in reads) == 1
     assert sum('FROM "integrations_webhookendpoint"' in sql for sql in reads) == 1
     assert sum('FROM "followup_rulefiring"' in sql for sql in reads) == 1  # the batch's firings, at once
+    inserts = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('INSERT INTO "followup_rulefiring"')]
+    assert len(inserts) == 1  # and written at once when the batch ends
     assert sum('FROM "followup_priorityweight"' in sql for sql in reads) <= 1
     assert Case.objects.count() == 3 and RuleFiring.objects.count() == 6  # 1, 2, 1 of 5 stars are detractors
