@@ -80,7 +80,8 @@ def open_case(
         resolution_due=now + timedelta(hours=settings.FOLLOWUP_RESOLUTION_HOURS),
     )
     copy_labels(case, feedback)
-    case.save()
+    case.owner = assignment.next_agent(case.team) if case.team and case.team.auto_assign else None
+    case.save()  # with its owner: one statement
     CaseEvent.objects.create(case=case, kind=EventKind.CREATED, data={"feedback": feedback.pk}, created_at=now)
     record_activity(
         actor=actor or Actor.system("followup.rules"),
@@ -88,10 +89,8 @@ def open_case(
         target=case,
         payload={"feedback": feedback.pk, "priority": priority, "team": case.team_id},
     )
-    if case.team and case.team.auto_assign:
-        owner = assignment.next_agent(case.team)
-        if owner:
-            _set_owner(case, owner, actor=None, now=now)
+    if case.owner:
+        _record_owner(case, case.owner, actor=None, now=now)
     return case, True
 
 
@@ -118,6 +117,11 @@ def refresh_labels(*, feedback: Feedback) -> None:
 def _set_owner(case: Case, owner: User, *, actor: User | None, now: datetime | None = None) -> None:
     case.owner = owner
     case.save(update_fields=["owner"])
+    _record_owner(case, owner, actor=actor, now=now)
+
+
+def _record_owner(case: Case, owner: User, *, actor: User | None, now: datetime | None = None) -> None:
+    """The timeline's and the activity log's "assigned to"."""
     CaseEvent.objects.create(
         case=case,
         kind=EventKind.ASSIGNED,
