@@ -22,7 +22,7 @@ SMOKE_ARGS = {
     "classify_throughput": ["--comments", "600", "--batch", "200", "--lexicon", "60"],
     "followup_apology_latency": ["--answers", "20", "--rate", "50"],
     "followup_queue": ["--feedback", "2000", "--cases", "200", "--requests", "3"],
-    "reviews_import": ["--rows", "3000", "--classify", "50", "--texts", "100", "--api", "1"],
+    "reviews_import": ["--rows", "3000", "--classify", "50", "--api", "1"],
     "reviews_report": ["--rows", "5000", "--requests", "3"],
     "surveys_answer_page": ["--requests", "50", "--clients", "2"],
     "surveys_send": ["--invitations", "50"],

@@ -14,11 +14,17 @@ from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
+from .batch import insert_at_batch_end
 from .models import ActivityEntry, ActivityQuerySet, ActorKind
 
 ACTION = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*){2,}")  # app.object.verb, e.g. surveys.survey.archived
+
+#: Sent with `entries` (saved, ids set) in the transaction that recorded them: what the webhooks and Slack
+#: announce. A batch's entries come together when the batch ends.
+activity_recorded = Signal()
 
 
 @dataclass(frozen=True)
@@ -83,7 +89,9 @@ def record_activity(
     payload: dict | None = None,
     label: str | None = None,
 ) -> ActivityEntry:
-    """Append one entry: one INSERT, in the caller's transaction (it sits on hot paths, so no savepoint).
+    """Append one entry: one INSERT, in the caller's transaction (it sits on hot paths, so no savepoint);
+    inside a classification batch, one INSERT for all the batch's entries when it ends (the entry's id is
+    None until then).
 
     `action` is namespaced `app.object.verb`; `target` is any saved row (a generic reference: content
     type, id and `label`, by default `str(target)`); `payload` a small JSON object: ids, field names, counts.
@@ -104,8 +112,12 @@ def record_activity(
         entry.target_label = (str(target) if label is None else label)[:200]
     elif label:
         entry.target_label = label[:200]
-    entry.save(force_insert=True)
+    insert_at_batch_end([entry], announce=_announce)
     return entry
+
+
+def _announce(entries: list[ActivityEntry]) -> None:
+    activity_recorded.send(sender=ActivityEntry, entries=entries)
 
 
 @transaction.atomic

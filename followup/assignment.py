@@ -35,20 +35,27 @@ def next_agent(team: Team):
     """Round robin: the available member whose last assignment is oldest (never assigned first).
 
     Two cases opened at once: the team row lock makes them take turns, so they
-    go to two agents instead of both to the same one.
+    go to two agents instead of both to the same one. A batch takes the lock and reads the members once,
+    then takes its turns in order.
     """
+    turns = once_per_batch(f"followup.round_robin:{team.pk}", lambda: _turns(team))
+    if not turns:
+        return None
+    membership = turns.pop(0)
+    membership.last_assigned_at = timezone.now()
+    TeamMembership.objects.filter(pk=membership.pk).update(last_assigned_at=membership.last_assigned_at)
+    turns.append(membership)  # the oldest assignment is now the next one's
+    return membership.user
+
+
+def _turns(team: Team) -> list[TeamMembership]:
+    """The team's available members, locked, the next to be assigned first."""
     Team.objects.select_for_update().filter(pk=team.pk).first()
-    membership = (
+    return list(
         TeamMembership.objects.filter(team=team, is_available=True, user__is_active=True)
         .order_by(F("last_assigned_at").asc(nulls_first=True), "joined_at", "pk")
         .select_related("user")
-        .first()
     )
-    if membership is None:
-        return None
-    membership.last_assigned_at = timezone.now()
-    membership.save(update_fields=["last_assigned_at"])
-    return membership.user
 
 
 def may_own(user, case: Case) -> bool:

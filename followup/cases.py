@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from feedback_platform.activity import Actor, record_activity
+from feedback_platform.batch import batch_members, insert_at_batch_end, insert_with_id, once_per_batch
 from feedback_platform.emails import RenderedEmail
 from reviews.models import Feedback
 
@@ -64,9 +65,9 @@ def open_case(
 ) -> tuple[Case, bool]:
     """Open the case of a feedback once; returns (case, created). `now` backdates demo history.
     The rules open cases, so the actor is the system unless a caller says otherwise."""
-    existing = Case.objects.filter(feedback=feedback).first()
-    if existing:
-        return existing, False
+    opened = _cases_of_batch(feedback)
+    if feedback.pk in opened:
+        return opened[feedback.pk], False
     now = now or timezone.now()
     priority, factors = compute_priority(feedback, floor=priority_floor)
     case = Case(
@@ -81,8 +82,9 @@ def open_case(
     )
     copy_labels(case, feedback)
     case.owner = assignment.next_agent(case.team) if case.team and case.team.auto_assign else None
-    case.save()  # with its owner: one statement
-    CaseEvent.objects.create(case=case, kind=EventKind.CREATED, data={"feedback": feedback.pk}, created_at=now)
+    insert_with_id(case)  # with its owner: one statement (a batch's cases in one)
+    opened[feedback.pk] = case
+    insert_at_batch_end([CaseEvent(case=case, kind=EventKind.CREATED, data={"feedback": feedback.pk}, created_at=now)])
     record_activity(
         actor=actor or Actor.system("followup.rules"),
         action="followup.case.opened",
@@ -92,6 +94,16 @@ def open_case(
     if case.owner:
         _record_owner(case, case.owner, actor=None, now=now)
     return case, True
+
+
+def _cases_of_batch(feedback: Feedback) -> dict[int, Case]:
+    """The cases of the feedback's batch by feedback id, read once for the batch (the batch holds its rows'
+    locks, so only the batch opens their cases); `open_case` adds the ones it opens."""
+    members = batch_members(feedback)
+    return once_per_batch(
+        f"followup.cases:{members[0].pk}",
+        lambda: {case.feedback_id: case for case in Case.objects.filter(feedback__in=[row.pk for row in members])},
+    )
 
 
 def copy_labels(case: Case, feedback: Feedback) -> Case:
@@ -122,7 +134,7 @@ def _set_owner(case: Case, owner: User, *, actor: User | None, now: datetime | N
 
 def _record_owner(case: Case, owner: User, *, actor: User | None, now: datetime | None = None) -> None:
     """The timeline's and the activity log's "assigned to"."""
-    CaseEvent.objects.create(
+    event = CaseEvent(
         case=case,
         kind=EventKind.ASSIGNED,
         actor=actor,
@@ -130,6 +142,7 @@ def _record_owner(case: Case, owner: User, *, actor: User | None, now: datetime 
         body=owner.get_username(),
         created_at=now or timezone.now(),
     )
+    insert_at_batch_end([event])
     record_activity(actor=Actor.of(actor), action="followup.case.assigned", target=case, payload={"owner": owner.pk})
 
 

@@ -2,26 +2,27 @@
 reviews signal for new and re-classified feedback; and the Slack notifications (each entry of an action in
 `slack.ACTIVITY_NOTIFICATIONS`). All run inside the transaction of the change."""
 
-from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-from feedback_platform.models import ActivityEntry
+from feedback_platform.activity import activity_recorded
 from reviews.signals import feedback_classified
 
 from . import events, services, slack
 
 
-@receiver(post_save, sender=ActivityEntry, dispatch_uid="integrations.activity_events")
-def activity_event(sender, instance: ActivityEntry, created: bool, raw: bool = False, **kwargs) -> None:
-    event_type = events.ACTIVITY_EVENTS.get(instance.action)
-    if created and not raw and event_type:
-        services.emit_activity_event(entry=instance, type=event_type)
+@receiver(activity_recorded, dispatch_uid="integrations.activity_events")
+def activity_events(sender, entries, **kwargs) -> None:
+    for entry in entries:
+        event_type = events.ACTIVITY_EVENTS.get(entry.action)
+        if event_type:
+            services.emit_activity_event(entry=entry, type=event_type)
 
 
-@receiver(post_save, sender=ActivityEntry, dispatch_uid="integrations.slack_notifications")
-def slack_notification(sender, instance: ActivityEntry, created: bool, raw: bool = False, **kwargs) -> None:
-    if created and not raw and instance.action in slack.ACTIVITY_NOTIFICATIONS:
-        slack.notify_from_activity(instance)
+@receiver(activity_recorded, dispatch_uid="integrations.slack_notifications")
+def slack_notifications(sender, entries, **kwargs) -> None:
+    for entry in entries:
+        if entry.action in slack.ACTIVITY_NOTIFICATIONS:
+            slack.notify_from_activity(entry)
 
 
 @receiver(feedback_classified, dispatch_uid="integrations.feedback_events")

@@ -162,11 +162,11 @@ def classify_stored(feedback_ids: list[int]) -> int:
             detected = feedback.language
             slugs = classify(feedback, limits=limits, taxonomy=taxonomy, labels=labels[feedback.pk])
             feedback.language = detected or feedback.language
-            feedback.is_suspicious, feedback.suspicion_score, feedback.explanation["suspicion"] = suspicion.assess(
-                feedback
-            )
             feedback.updated_at = now  # the raw UPDATE below skips auto_now, and the rollups follow updated_at
             links += [through(feedback_id=feedback.pk, topic_id=topics[slug]) for slug in slugs if slug in topics]
+        verdicts = suspicion.assess(rows)  # after classify: a burst counts low scores (its segment)
+        for feedback in rows:
+            feedback.is_suspicious, feedback.suspicion_score, feedback.explanation["suspicion"] = verdicts[feedback.pk]
         _write_labels(rows)
         through.objects.filter(feedback_id__in=[feedback.pk for feedback in rows]).delete()
         through.objects.bulk_create(links)
@@ -178,8 +178,8 @@ def classify_stored(feedback_ids: list[int]) -> int:
 
 
 def _write_labels(rows: list[Feedback]) -> None:
-    """One parametrised UPDATE per row, sent together: bulk_update's CASE expressions cost more to build in
-    Python than the update costs in the database."""
+    """One parametrised UPDATE per row, sent together (on PostgreSQL in one round trip): bulk_update's CASE
+    expressions cost more to build in Python than the update costs in the database."""
     fields = [field for field in Feedback._meta.concrete_fields if field.name in CLASSIFIED_FIELDS]
     assignments = ", ".join(f"{connection.ops.quote_name(field.column or field.name)} = %s" for field in fields)
     params = [
@@ -187,4 +187,9 @@ def _write_labels(rows: list[Feedback]) -> None:
     ]
     statement = f"UPDATE {Feedback._meta.db_table} SET {assignments} WHERE id = %s"  # noqa: S608 (names from the model)
     with connection.cursor() as cursor:
-        cursor.executemany(statement, params)
+        if connection.vendor == "postgresql":
+            from psycopg2.extras import execute_batch
+
+            execute_batch(cursor.cursor, statement, params, page_size=len(params))
+        else:
+            cursor.executemany(statement, params)

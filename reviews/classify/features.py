@@ -62,6 +62,11 @@ def vectorizers(language: str) -> tuple[HashingVectorizer, ...]:
     )
 
 
+@cache
+def _analyzers(language: str) -> tuple:
+    return tuple(vectorizer.build_analyzer() for vectorizer in vectorizers(language))
+
+
 def hashed(texts: list[str], language: str) -> sp.csr_matrix:
     """Raw n-gram counts, one row per text, columns in [0, blocks × N_FEATURES)."""
     blocks = [vectorizer.transform(texts) for vectorizer in vectorizers(language)]
@@ -72,16 +77,22 @@ def hashed(texts: list[str], language: str) -> sp.csr_matrix:
 def ngrams_of(text: str, language: str) -> list[tuple[int, str]]:
     """(hashed column, n-gram) of every n-gram of `text`: how an explanation finds the words behind a column."""
     found = []
-    for block, vectorizer in enumerate(vectorizers(language)):
-        for gram in vectorizer.build_analyzer()(text):
+    for block, analyzer in enumerate(_analyzers(language)):
+        for gram in analyzer(text):
             found.append((block * N_FEATURES + abs(murmurhash3_32(gram, seed=0)) % N_FEATURES, gram))
     return found
 
 
 def _lexicon_hits(phrases: list[str], lowered: str, language: str) -> list[str]:
+    found = [p for p in phrases if p in lowered]  # a substring test first: most phrases are not there at all
     if language == "en":
-        return [p for p in phrases if re.search(rf"\b{re.escape(p)}", lowered)]
-    return [p for p in phrases if p in lowered]
+        return [p for p in found if _word_start(p).search(lowered)]
+    return found
+
+
+@cache
+def _word_start(phrase: str) -> re.Pattern:
+    return re.compile(rf"\b{re.escape(phrase)}")
 
 
 def rule_signals(text: str, language: str, keywords: list[list[str]]) -> list[float]:

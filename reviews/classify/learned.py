@@ -124,19 +124,21 @@ class LanguageModel:
             "topics": {},
         }
         why["churn"]["phrases"] = []
+        grams = features.ngrams_of(text, self.language) if row is not None else []  # once for every head
         if row is not None:
-            why["sentiment"]["phrases"] = self.phrases(text, row, "sentiment", s_head.classes.index(s_label))
+            why["sentiment"]["phrases"] = self.phrases(text, row, grams, "sentiment", s_head.classes.index(s_label))
             if c_label != "none":
-                why["churn"]["phrases"] = self.phrases(text, row, "churn", c_head.classes.index(c_label))
+                why["churn"]["phrases"] = self.phrases(text, row, grams, "churn", c_head.classes.index(c_label))
         for j in chosen:
             slug = t_head.classes[j]
-            phrases = self.phrases(text, row, "topics", j) if row is not None else []
+            phrases = self.phrases(text, row, grams, "topics", j) if row is not None else []
             why["topics"][slug] = {"confidence": round(float(topics[j]), 3), "phrases": phrases}
         return Prediction(s_label, round(score, 3), c_label, [t_head.classes[j] for j in chosen], why)
 
     # -- explanation ----------------------------------------------------------------------------------------
-    def phrases(self, text: str, row, head: str, index: int) -> list[str]:
-        """The words of `text` behind the n-gram columns that pushed hardest towards class `index`."""
+    def phrases(self, text: str, row, grams: list[tuple[int, str]], head: str, index: int) -> list[str]:
+        """The words of `text` behind the n-gram columns that pushed hardest towards class `index` (`grams`:
+        the text's features.ngrams_of)."""
         h = self.heads[head]
         relative = h.weights[:, index] if head == "topics" else h.relative(index)
         mask = row.indices < len(self.columns)
@@ -146,8 +148,8 @@ class LanguageModel:
         top = {int(self.columns[columns[k]]) for k in order if contribution[k] > 0}
         if not top:
             return []
-        grams = [gram for column, gram in features.ngrams_of(text, self.language) if column in top]
-        return spans_to_phrases(text, grams, self.language)[:TOP_PHRASES]
+        behind = [gram for column, gram in grams if column in top]
+        return spans_to_phrases(text, behind, self.language)[:TOP_PHRASES]
 
 
 def softmax(scores: np.ndarray) -> np.ndarray:
