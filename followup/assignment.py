@@ -14,7 +14,7 @@ def team_for(feedback: Feedback, rule_team: Team | None = None) -> Team | None:
     """The rule's team, else the first team routed one of the feedback's topics, else the default team."""
     if rule_team is not None:
         return rule_team
-    topics = set(_topic_slugs(feedback))
+    topics = feedback.topic_slugs() if feedback.pk else set()  # a batch prefetched them
     routed, default = once_per_batch("followup.routing", _routing)
     return next((team for team in routed if topics & set(team.topics)), default)
 
@@ -22,10 +22,6 @@ def team_for(feedback: Feedback, rule_team: Team | None = None) -> Team | None:
 def _routing() -> tuple[list[Team], Team | None]:
     """(the teams topics are routed to, in order; the default team)."""
     return list(Team.objects.exclude(topics=[])), Team.objects.filter(is_default=True).first()
-
-
-def _topic_slugs(feedback: Feedback) -> list[str]:
-    return [topic.slug for topic in feedback.topics.all()] if feedback.pk else []  # a batch prefetched them
 
 
 # Nested in a caller's transaction (the rule engine, a batch of hundreds) it adds no savepoint: its failure

@@ -24,7 +24,7 @@ from .notifications import notify_team
 def _labels(feedback: Feedback) -> dict:
     """The labels rules look at, from reviews' classifiers."""
     return {
-        "topics": {topic.slug for topic in feedback.topics.all()},  # a batch prefetched them
+        "topics": feedback.topic_slugs(),  # a batch prefetched them
         "sentiment": feedback.sentiment_score,
         "churn_intent": feedback.churn_intent,
         "suspicious": feedback.is_suspicious,

@@ -87,7 +87,7 @@ def feedback_data(feedback) -> dict[str, Any]:
         "language": feedback.language,
         "sentiment": feedback.sentiment_label,
         "churn_intent": feedback.churn_intent,
-        "topics": sorted(topic.slug for topic in feedback.topics.all()),
+        "topics": sorted(feedback.topic_slugs()),
         "received_at": feedback.received_at,
     }
 

@@ -163,6 +163,12 @@ class Feedback(models.Model):
             record_group(self)
         super().save(*args, **kwargs)
 
+    def topic_slugs(self) -> set[str]:
+        """Its topics' slugs: from the topics a batch prefetched when it did (without the related manager
+        `topics.all()` builds on every call, which costs a batch more than its one query), else read."""
+        prefetched = getattr(self, "_prefetched_objects_cache", {}).get("topics")
+        return {topic.slug for topic in (self.topics.all() if prefetched is None else prefetched)}
+
 
 def record_group(feedback: Feedback) -> None:
     """Copy the contact's reported attributes (plan, region, product) onto the feedback. Reports count an answer

@@ -9,7 +9,7 @@ n-grams; they let a model lean on what people wrote down as meaning something.
 """
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 import numpy as np
 import scipy.sparse as sp
@@ -78,9 +78,14 @@ def ngrams_of(text: str, language: str) -> list[tuple[int, str]]:
     """(hashed column, n-gram) of every n-gram of `text`: how an explanation finds the words behind a column."""
     found = []
     for block, analyzer in enumerate(_analyzers(language)):
-        for gram in analyzer(text):
-            found.append((block * N_FEATURES + abs(murmurhash3_32(gram, seed=0)) % N_FEATURES, gram))
+        offset = block * N_FEATURES
+        found.extend((offset + _column(gram), gram) for gram in analyzer(text))
     return found
+
+
+@lru_cache(maxsize=1 << 18)  # n-grams repeat from text to text: a hit costs a tenth of the hash
+def _column(gram: str) -> int:
+    return abs(murmurhash3_32(gram, seed=0)) % N_FEATURES
 
 
 def _lexicon_hits(phrases: list[str], lowered: str, language: str) -> list[str]:

@@ -104,3 +104,21 @@ def test_the_same_text_from_other_authors_and_a_burst_are_found_for_a_whole_batc
     assert not any("low_score_burst" in reasons[f"q{n}"] for n in range(4))  # four, days apart: no burst
     reads = [q["sql"] for q in queries.captured_queries if "reviews_feedback" in q["sql"] and "COUNT" in q["sql"]]
     assert len(reads) == 2  # other authors and bursts, once each for the batch
+
+
+def test_a_batch_routes_and_announces_each_feedback_with_the_topics_it_was_given(endpoint):
+    """The rules, the routing and the events read the topics the batch attached (prefetched, not re-read)."""
+    logistics = Team.objects.create(name="Logistics", topics=["delivery"])
+    items = [
+        {"external_id": "late", "kind": "star", "score": 1, "comment": "The parcel arrived a week late, box crushed"},
+        {"external_id": "rude", "kind": "star", "score": 1, "comment": "Customer service was rude and never answered"},
+    ]
+    ids = list(ingest_batch(items, source="api", platform="", classify_now=False).created)
+    classify_stored(ids)
+    late, rude = (Feedback.objects.get(external_id=key) for key in ("late", "rude"))
+    assert "delivery" in late.topic_slugs() and "delivery" not in rude.topic_slugs()
+    assert Case.objects.get(feedback=late).team == logistics
+    assert Case.objects.get(feedback=rude).team == Team.objects.get(is_default=True)
+    classified = WebhookDelivery.objects.filter(endpoint=endpoint, event_type="feedback.classified")
+    topics = {json.loads(row.body)["data"]["feedback"]: json.loads(row.body)["data"]["topics"] for row in classified}
+    assert "delivery" in topics[late.pk] and "delivery" not in topics[rude.pk]
