@@ -189,8 +189,8 @@ def main():
     # (no cross-validation: seconds). Rows of the file are taken in its order: a mixed-language stream.
     built = ensure_model(folds=0)
     print("learned model: " + (f"built, version {built.version}" if built else "the active one"))
-    active_model()  # loaded, with each language's segmenter, before any clock starts
-    text_labels(list(Feedback.objects.order_by("pk")[:30]), [])
+    active_model()  # loaded, with each language's segmenter and its caches warm, before any clock starts
+    text_labels(list(Feedback.objects.order_by("-pk")[:1500]), [])
     # The pipeline's rows as the import left them; the bare UPDATE writes the next as many (the same labels).
     unclassified = Feedback.objects.filter(classified_at__isnull=True).order_by("pk")
     stream = list(unclassified[: args.classify * 3])
