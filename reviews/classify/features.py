@@ -83,7 +83,7 @@ def ngrams_of(text: str, language: str) -> list[tuple[int, str]]:
     return found
 
 
-@lru_cache(maxsize=1 << 18)  # n-grams repeat from text to text: a hit costs a tenth of the hash
+@lru_cache(maxsize=1 << 18)  # n-grams repeat from text to text, and a look-up is cheaper than the hash
 def _column(gram: str) -> int:
     return abs(murmurhash3_32(gram, seed=0)) % N_FEATURES
 
