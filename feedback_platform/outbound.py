@@ -114,6 +114,15 @@ def _elapsed_ms(started: float) -> int:
     return int((time.monotonic() - started) * 1000)
 
 
+def check_secret_destination(url: str, *, plain_http: str) -> None:
+    """`check_destination`, and https only: the URL itself or what travels with it is a credential (a Slack
+    webhook URL, a helpdesk's API token) and the body quotes customers. Plain http only where outbound HTTP
+    may reach private addresses (tests, a closed network). `plain_http`: the message for an http:// URL."""
+    check_destination(url)
+    if urlsplit(url).scheme != "https" and not settings.WEBHOOKS_ALLOW_PRIVATE:
+        raise ValidationError(plain_http)
+
+
 def check_destination(url: str) -> None:
     """Refuse a URL that is not http(s), or whose host is (or resolves to) a private, loopback, link-local,
     reserved or multicast address, unless `settings.WEBHOOKS_ALLOW_PRIVATE` (tests, a closed network).

@@ -12,9 +12,7 @@ counts towards `services.PAUSE_AFTER_FAILURES` in a row.
 """
 
 import uuid
-from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -42,14 +40,10 @@ ACTIVITY_NOTIFICATIONS = {
 
 
 def url_problems(url: str) -> list[str]:
-    """What is wrong with an incoming-webhook URL an admin pasted (empty: nothing). As a webhook endpoint's:
-    a public address (`outbound.check_destination`); and https, since the URL is a credential and the
-    message quotes customers (plain http only where outbound HTTP may reach private addresses: tests, a closed
-    network, or DEBUG)."""
-    if urlsplit(url).scheme == "http" and not (settings.DEBUG or settings.WEBHOOKS_ALLOW_PRIVATE):
-        return [_("Use the https:// address Slack gave you.")]
+    """What is wrong with an incoming-webhook URL an admin pasted (empty: nothing): a public https address
+    (`outbound.check_secret_destination`: the URL is a credential)."""
     try:
-        outbound.check_destination(url)
+        outbound.check_secret_destination(url, plain_http=_("Use the https:// address Slack gave you."))
     except ValidationError as error:
         return list(error.messages)
     return []

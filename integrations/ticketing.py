@@ -9,9 +9,6 @@ inside the rule engine's transaction, so its action only queues the request; the
 after the commit, outside any transaction.
 """
 
-from urllib.parse import urlsplit
-
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -49,12 +46,11 @@ def connection_problems(connection: HelpdeskConnection) -> dict[str, list[str]]:
     """What is wrong with a connection an admin typed in, by field (empty: nothing)."""
     problems: dict[str, list[str]] = {}
     try:
-        outbound.check_destination(connection.base_url)
+        outbound.check_secret_destination(
+            connection.base_url, plain_http=_("Use an https:// address: the API token must not travel unencrypted.")
+        )
     except ValidationError as error:
         problems["base_url"] = error.messages
-    else:
-        if urlsplit(connection.base_url).scheme != "https" and not settings.WEBHOOKS_ALLOW_PRIVATE:
-            problems["base_url"] = [_("Use an https:// address: the API token must not travel unencrypted.")]
     if not connection.api_token:
         problems["api_token"] = [_("Enter the API token.")]
     others = HelpdeskConnection.objects.exclude(pk=connection.pk).filter(team=connection.team_id)
