@@ -118,9 +118,9 @@ def check_secret_destination(url: str, *, plain_http: str) -> None:
     """`check_destination`, and https only: the URL itself or what travels with it is a credential (a Slack
     webhook URL, a helpdesk's API token) and the body quotes customers. Plain http only where outbound HTTP
     may reach private addresses (tests, a closed network). `plain_http`: the message for an http:// URL."""
+    if urlsplit(url).scheme == "http" and not settings.WEBHOOKS_ALLOW_PRIVATE:
+        raise ValidationError(plain_http)  # said first: it needs no look-up, and it is the fix
     check_destination(url)
-    if urlsplit(url).scheme != "https" and not settings.WEBHOOKS_ALLOW_PRIVATE:
-        raise ValidationError(plain_http)
 
 
 def check_destination(url: str) -> None:

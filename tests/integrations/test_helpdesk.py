@@ -434,7 +434,7 @@ def test_a_second_connection_for_the_same_team_is_refused_on_the_team_field(clie
 def test_a_private_address_is_refused_outside_tests(client, admin_user, settings):
     settings.WEBHOOKS_ALLOW_PRIVATE = False
     client.force_login(admin_user)
-    answer = client.post(reverse("integrations:helpdesk_new"), form_data(base_url="http://127.0.0.1:8080"))
+    answer = client.post(reverse("integrations:helpdesk_new"), form_data(base_url="https://127.0.0.1:8080"))
     assert answer.status_code == 400 and "private network" in str(answer.context["form"].errors["base_url"])
 
 

@@ -33,11 +33,15 @@ def test_plain_http_is_refused_for_both_with_their_own_words(settings):
     assert "base_url" not in connection_problems(helpdesk(f"https://{PUBLIC}"))
 
 
-def test_a_private_address_is_refused_before_its_scheme_is_looked_at(settings):
+def test_the_scheme_is_told_first_then_a_private_address(settings):
     settings.WEBHOOKS_ALLOW_PRIVATE = False
     private = ["This address points into a private network, which is not allowed."]
+    assert connection_problems(helpdesk("http://10.0.0.5")).get("base_url") == [
+        "Use an https:// address: the API token must not travel unencrypted."
+    ]
     assert url_problems("https://127.0.0.1/hook") == private
-    assert connection_problems(helpdesk("http://10.0.0.5")).get("base_url") == private
+    assert connection_problems(helpdesk("https://10.0.0.5")).get("base_url") == private
+    assert url_problems("ftp://hooks.slack.com/x") == ["Enter an http:// or https:// address."]
 
 
 def test_where_private_addresses_are_allowed_plain_http_is_too(settings):
