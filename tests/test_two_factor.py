@@ -33,10 +33,16 @@ def _log_in(client, user):
 
 def _set_up(client) -> list[str]:
     """The setup page's whole flow, with the code the app would show; returns the recovery codes."""
+    return _set_up_spending(client)[0]
+
+
+def _set_up_spending(client) -> tuple[list[str], str]:
+    """`_set_up`, and the code it spent (itself, not the one of the clock's step by the time it is used)."""
     client.get("/accounts/two-factor/setup/")
     device = TOTPDevice.objects.get(confirmed=False)
-    page = client.post("/accounts/two-factor/setup/", {"code": _code(device)}).content.decode()
-    return re.findall(r"<code>([a-z0-9]+)</code>", page)
+    spent = _code(device)
+    page = client.post("/accounts/two-factor/setup/", {"code": spent}).content.decode()
+    return re.findall(r"<code>([a-z0-9]+)</code>", page), spent
 
 
 def test_an_admin_without_a_device_is_sent_to_set_one_up_before_anything_else(client, admin_user):
@@ -61,7 +67,7 @@ def test_an_admin_without_a_device_is_sent_to_set_one_up_before_anything_else(cl
 def test_a_user_with_a_device_gives_a_code_after_the_password(client, manager):
     client.force_login(manager)
     assert client.get("/reports/").status_code == 200  # optional for a manager: no device, no step
-    codes = _set_up(client)
+    codes, spent = _set_up_spending(client)
     client.logout()
     _log_in(client, manager)
     response = client.get("/reports/")
@@ -69,7 +75,7 @@ def test_a_user_with_a_device_gives_a_code_after_the_password(client, manager):
     assert client.post("/accounts/two-factor/verify/", {"code": "123456"}).status_code == 400
     TOTPDevice.objects.update(throttling_failure_count=0, throttling_failure_timestamp=None)  # its delay
     device = TOTPDevice.objects.get(user=manager)
-    assert client.post("/accounts/two-factor/verify/", {"code": _code(device)}).status_code == 400  # spent at setup
+    assert client.post("/accounts/two-factor/verify/", {"code": spent}).status_code == 400  # spent at setup
     TOTPDevice.objects.update(throttling_failure_count=0, throttling_failure_timestamp=None)
     done = client.post("/accounts/two-factor/verify/", {"code": _code(device, 1), "next": "/reports/"})
     assert done.status_code == 302 and done["Location"] == "/reports/"
