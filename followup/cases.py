@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -65,7 +66,7 @@ def open_case(
 ) -> tuple[Case, bool]:
     """Open the case of a feedback once; returns (case, created). `now` backdates demo history.
     The rules open cases, so the actor is the system unless a caller says otherwise."""
-    opened = _cases_of_batch(feedback)
+    opened = cases_of_batch(feedback)
     if feedback.pk in opened:
         return opened[feedback.pk], False
     now = now or timezone.now()
@@ -96,14 +97,17 @@ def open_case(
     return case, True
 
 
-def _cases_of_batch(feedback: Feedback) -> dict[int, Case]:
+def cases_of_batch(feedback: Feedback) -> dict[int, Case]:
     """The cases of the feedback's batch by feedback id, read once for the batch (the batch holds its rows'
-    locks, so only the batch opens their cases); `open_case` adds the ones it opens."""
+    locks, so only the batch opens their cases), each also on its feedback (`feedback.case`, which the rules
+    and the follow-up read); `open_case` adds the ones it opens."""
     members = batch_members(feedback)
-    return once_per_batch(
-        f"followup.cases:{members[0].pk}",
-        lambda: {case.feedback_id: case for case in Case.objects.filter(feedback__in=[row.pk for row in members])},
-    )
+
+    def read() -> dict[int, Case]:
+        prefetch_related_objects(members, "case")
+        return {row.pk: row.case for row in members if getattr(row, "case", None) is not None}
+
+    return once_per_batch(f"followup.cases:{members[0].pk}", read)
 
 
 def copy_labels(case: Case, feedback: Feedback) -> Case:

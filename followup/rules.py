@@ -7,7 +7,6 @@ promoter a thank-you with a review invitation, a suspicious review silence.
 """
 
 from django.db import transaction
-from django.db.models import prefetch_related_objects
 from django.utils.translation import gettext as _
 
 from feedback_platform.batch import batch_members, insert_at_batch_end, once_per_batch
@@ -181,7 +180,7 @@ def _firings_of(feedback: Feedback) -> dict[int, RuleFiring]:
     key = f"followup.firings:{members[0].pk}"  # outside a batch, one feedback is its own batch
 
     def read() -> dict[int, dict[int, RuleFiring]]:
-        prefetch_related_objects(members, "case")
+        cases.cases_of_batch(feedback)  # the batch's cases, on their feedback for `_run_actions`
         by_feedback: dict[int, dict[int, RuleFiring]] = {}
         for firing in RuleFiring.objects.filter(feedback__in=[row.pk for row in members]):
             by_feedback.setdefault(firing.feedback_id, {})[firing.rule_id] = firing

@@ -77,6 +77,7 @@ def test_a_batch_writes_its_cases_and_their_history_in_one_statement_each(two_ag
     assert count('INSERT INTO "feedback_platform_activityentry"') == 1
     assert count('SELECT "followup_team"') <= 3  # the routing (routed teams, the default one), the lock once
     assert count('SELECT "followup_teammembership"') == 1
+    assert count('SELECT "followup_case"') == 1  # the batch's cases, for the rules and for opening
     assert Case.objects.count() == 6
 
 
