@@ -9,7 +9,7 @@ n-grams; they let a model lean on what people wrote down as meaning something.
 """
 
 import re
-from functools import cache, lru_cache
+from functools import cache
 
 import numpy as np
 import scipy.sparse as sp
@@ -67,25 +67,74 @@ def _analyzers(language: str) -> tuple:
     return tuple(vectorizer.build_analyzer() for vectorizer in vectorizers(language))
 
 
+class Grams:
+    """The n-grams of a batch of texts, each analysed and hashed once: their counts are what a model reads, and
+    the n-grams themselves what an explanation maps its weightiest columns back to."""
+
+    def __init__(self, words: list[str], columns: np.ndarray, bounds: np.ndarray, width: int):
+        self.words, self.columns, self.bounds, self.width = words, columns, bounds, width
+
+    def counts(self) -> sp.csr_matrix:
+        """Raw n-gram counts, one row per text, columns in [0, width): sklearn's HashingVectorizer's matrix."""
+        texts = len(self.bounds) - 1
+        rows = np.repeat(np.arange(texts), np.diff(self.bounds))
+        values = np.ones(len(self.columns), dtype=np.float32)
+        matrix = sp.csr_matrix((values, (rows, self.columns)), shape=(texts, self.width))
+        matrix.sum_duplicates()  # and sorts each row's columns, as the vectorizer leaves them
+        return matrix
+
+    def of(self, index: int, columns: np.ndarray) -> list[str]:
+        """The n-grams of text `index` whose hashed column is one of `columns`, in the order they occur."""
+        start, end = self.bounds[index], self.bounds[index + 1]
+        found = np.flatnonzero((self.columns[start:end, None] == columns[None, :]).any(axis=1))  # a few columns
+        return [self.words[start + k] for k in found]
+
+
+def ngrams(texts: list[str], language: str) -> Grams:
+    """Every n-gram of each text (block after block, as BLOCKS lists them) with its hashed column."""
+    words: list[str] = []
+    columns: list[int] = []
+    bounds = [0]
+    blocks = list(zip(_analyzers(language), _column_tables(language), strict=True))
+    for text in texts:
+        for analyzer, table in blocks:
+            grams = analyzer(text)
+            words += grams
+            columns += map(table.__getitem__, grams)
+        bounds.append(len(words))
+    for table in _column_tables(language):
+        table.trim()
+    return Grams(words, np.asarray(columns, dtype=np.int64), np.asarray(bounds), len(blocks) * N_FEATURES)
+
+
 def hashed(texts: list[str], language: str) -> sp.csr_matrix:
     """Raw n-gram counts, one row per text, columns in [0, blocks × N_FEATURES)."""
-    blocks = [vectorizer.transform(texts) for vectorizer in vectorizers(language)]
-    matrix = blocks[0] if len(blocks) == 1 else sp.hstack(blocks, format="csr")
-    return matrix.tocsr()
+    return ngrams(texts, language).counts()
 
 
-def ngrams_of(text: str, language: str) -> list[tuple[int, str]]:
-    """(hashed column, n-gram) of every n-gram of `text`: how an explanation finds the words behind a column."""
-    found = []
-    for block, analyzer in enumerate(_analyzers(language)):
-        offset = block * N_FEATURES
-        found.extend((offset + _column(gram), gram) for gram in analyzer(text))
-    return found
+class _Columns(dict):
+    """n-gram → its column in one block (the hash, offset by the block's place): n-grams repeat from text to
+    text, and a dict look-up is cheaper than the hash. Emptied when it grows past MAX, between batches."""
+
+    MAX = 1 << 18
+
+    def __init__(self, offset: int):
+        super().__init__()
+        self.offset = offset
+
+    def __missing__(self, gram: str) -> int:
+        # sklearn's hashing: murmurhash3 of the UTF-8 bytes, seed 0, its absolute value modulo the width
+        column = self[gram] = self.offset + abs(murmurhash3_32(gram, seed=0)) % N_FEATURES
+        return column
+
+    def trim(self) -> None:
+        if len(self) > self.MAX:
+            self.clear()
 
 
-@lru_cache(maxsize=1 << 18)  # n-grams repeat from text to text, and a look-up is cheaper than the hash
-def _column(gram: str) -> int:
-    return abs(murmurhash3_32(gram, seed=0)) % N_FEATURES
+@cache
+def _column_tables(language: str) -> tuple[_Columns, ...]:
+    return tuple(_Columns(block * N_FEATURES) for block in range(len(BLOCKS[language])))
 
 
 def _lexicon_hits(phrases: list[str], lowered: str, language: str) -> list[str]:

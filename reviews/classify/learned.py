@@ -65,10 +65,11 @@ class LanguageModel:
         self.keywords, self.rule_scale, self.heads, self.version = keywords, rule_scale, heads, version
 
     # -- features -------------------------------------------------------------------------------------------
-    def transform(self, texts: list[str]) -> sp.csr_matrix:
-        """Sublinear tf × idf over the kept columns, rows of unit length, then the rule signals."""
-        raw = features.hashed(texts, self.language)
-        return self.from_hashed(raw, texts)
+    def transform(self, texts: list[str], grams: features.Grams | None = None) -> sp.csr_matrix:
+        """Sublinear tf × idf over the kept columns, rows of unit length, then the rule signals (`grams`: the
+        texts' features.ngrams, when the caller has them)."""
+        grams = grams or features.ngrams(texts, self.language)
+        return self.from_hashed(grams.counts(), texts)
 
     def from_hashed(self, raw: sp.csr_matrix, texts: list[str]) -> sp.csr_matrix:
         position = np.searchsorted(self.columns, raw.indices)
@@ -95,16 +96,18 @@ class LanguageModel:
     def predict(self, texts: list[str], *, explain: bool = True) -> list[Prediction]:
         if not texts:
             return []
-        matrix = self.transform(texts)
+        grams = features.ngrams(texts, self.language)
+        matrix = self.transform(texts, grams)
         sentiment = self.probabilities("sentiment", matrix)
         churn = self.probabilities("churn", matrix)
         topics = self.probabilities("topics", matrix)
         results = []
         for i, text in enumerate(texts):
-            results.append(self._one(text, matrix[i] if explain else None, sentiment[i], churn[i], topics[i]))
+            row = Evidence(text, i, grams, matrix) if explain else None
+            results.append(self._one(row, sentiment[i], churn[i], topics[i]))
         return results
 
-    def _one(self, text, row, sentiment, churn, topics) -> Prediction:
+    def _one(self, row: "Evidence | None", sentiment, churn, topics) -> Prediction:
         s_head, c_head, t_head = self.heads["sentiment"], self.heads["churn"], self.heads["topics"]
         s_label = s_head.classes[int(np.argmax(sentiment))]
         c_label = decide_churn(c_head.classes, churn, c_head.calibration.get("threshold", 0.5))
@@ -124,32 +127,47 @@ class LanguageModel:
             "topics": {},
         }
         why["churn"]["phrases"] = []
-        grams = features.ngrams_of(text, self.language) if row is not None else []  # once for every head
         if row is not None:
-            why["sentiment"]["phrases"] = self.phrases(text, row, grams, "sentiment", s_head.classes.index(s_label))
+            why["sentiment"]["phrases"] = self.phrases(row, "sentiment", s_head.classes.index(s_label))
             if c_label != "none":
-                why["churn"]["phrases"] = self.phrases(text, row, grams, "churn", c_head.classes.index(c_label))
+                why["churn"]["phrases"] = self.phrases(row, "churn", c_head.classes.index(c_label))
         for j in chosen:
             slug = t_head.classes[j]
-            phrases = self.phrases(text, row, grams, "topics", j) if row is not None else []
+            phrases = self.phrases(row, "topics", j) if row is not None else []
             why["topics"][slug] = {"confidence": round(float(topics[j]), 3), "phrases": phrases}
         return Prediction(s_label, round(score, 3), c_label, [t_head.classes[j] for j in chosen], why)
 
     # -- explanation ----------------------------------------------------------------------------------------
-    def phrases(self, text: str, row, grams: list[tuple[int, str]], head: str, index: int) -> list[str]:
-        """The words of `text` behind the n-gram columns that pushed hardest towards class `index` (`grams`:
-        the text's features.ngrams_of)."""
+    def phrases(self, row: "Evidence", head: str, index: int) -> list[str]:
+        """The words of the text behind the n-gram columns that pushed hardest towards class `index`."""
         h = self.heads[head]
         relative = h.weights[:, index] if head == "topics" else h.relative(index)
-        mask = row.indices < len(self.columns)
-        columns, values = row.indices[mask], row.data[mask]
+        columns, values = row.ngram_columns(len(self.columns))
         contribution = values * relative[columns]
         order = np.argsort(-contribution, kind="stable")[: TOP_PHRASES * 2]
-        top = {int(self.columns[columns[k]]) for k in order if contribution[k] > 0}
-        if not top:
+        top = self.columns[columns[order[contribution[order] > 0]]]
+        if not len(top):
             return []
-        behind = [gram for column, gram in grams if column in top]
-        return spans_to_phrases(text, behind, self.language)[:TOP_PHRASES]
+        behind = row.grams.of(row.index, top)
+        return spans_to_phrases(row.text, behind, self.language)[:TOP_PHRASES]
+
+
+@dataclass
+class Evidence:
+    """What one text of a batch prediction offers an explanation: its row of the feature matrix (read in place)
+    and its n-grams."""
+
+    text: str
+    index: int
+    grams: features.Grams
+    matrix: sp.csr_matrix
+
+    def ngram_columns(self, kept: int) -> tuple[np.ndarray, np.ndarray]:
+        """(model columns, values) of the row's n-gram features (the rule columns come after the `kept`)."""
+        start, end = self.matrix.indptr[self.index], self.matrix.indptr[self.index + 1]
+        columns, values = self.matrix.indices[start:end], self.matrix.data[start:end]
+        mask = columns < kept
+        return columns[mask], values[mask]
 
 
 def softmax(scores: np.ndarray) -> np.ndarray:

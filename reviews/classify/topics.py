@@ -12,6 +12,8 @@ def match(text: str, language: str, taxonomy=None) -> tuple[list[str], dict]:
         from reviews.models import Topic
 
         taxonomy = [(t.slug, t.keywords) for t in Topic.objects.filter(is_active=True)]
+    if not taxonomy:  # the learned model's own topics, none added since: nothing to segment the text for
+        return [], {}
     tokens = tokenize(text, language)
     words = set(tokens)
     lowered = text.lower()

@@ -100,3 +100,32 @@ def test_english_reads_the_last_clause_apart(text, tail):
     """The README labels the attitude at the end of a comment: English has a block of the last clause's words."""
     assert features.last_clause(text) == tail
     assert "tail_word" in [block[0] for block in features.BLOCKS["en"]]
+
+
+MIXED = {
+    "en": ["Third time I've reported this bug. I'm done 😡", "not bad, not bad at all", "ok"],
+    "zh-hans": ["快递晚了五天，盒子还压坏了。", "太贵了太贵了"],
+    "ja": ["返信が遅いです。残念です…", "ｱﾌﾟﾘ最高！"],
+}
+
+
+@pytest.mark.parametrize("language", training_data.LANGUAGES)
+def test_the_ngrams_are_counted_and_hashed_as_scikit_learns_vectorizer_does(language):
+    """The model's columns are scikit-learn's hashing of each block (the analysis is shared with the
+    explanations, so it is done once by hand): the same matrix, count for count, column for column."""
+    import scipy.sparse as sp
+
+    texts = MIXED[language]
+    expected = sp.hstack([vectorizer.transform(texts) for vectorizer in features.vectorizers(language)], format="csr")
+    found = features.hashed(texts, language)
+    assert found.shape == expected.shape
+    assert (found != expected).nnz == 0 and found.dtype == expected.dtype
+    # An explanation maps a column back to the text's n-grams that scikit-learn hashes to it.
+    from sklearn.feature_extraction import FeatureHasher
+
+    hasher = FeatureHasher(n_features=features.N_FEATURES, input_type="string", alternate_sign=False)
+    grams = features.ngrams(texts, language)
+    for block, analyzer in enumerate(features._analyzers(language)):
+        for gram in analyzer(texts[1]):
+            column = block * features.N_FEATURES + hasher.transform([[gram]]).indices[0]
+            assert gram in grams.of(1, np.array([column]))
