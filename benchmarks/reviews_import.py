@@ -180,6 +180,7 @@ def main():
         f"({time.perf_counter() - started:.1f} s)"
     )
 
+    from reviews.classify import warm_up
     from reviews.classify.learned import active_model
     from reviews.ingest import text_labels
     from reviews.models import Topic
@@ -191,6 +192,7 @@ def main():
     print("learned model: " + (f"built, version {built.version}" if built else "the active one"))
     active_model()  # loaded, with each language's segmenter and its caches warm, before any clock starts
     text_labels(list(Feedback.objects.order_by("-pk")[:1500]), [])
+    warm_up()  # what a worker does when it starts (worker_init): the segmenters loaded, then frozen
     # The pipeline's rows as the import left them; the bare UPDATE writes the next as many (the same labels).
     unclassified = Feedback.objects.filter(classified_at__isnull=True).order_by("pk")
     stream = list(unclassified[: args.classify * 3])

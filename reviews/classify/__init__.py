@@ -10,6 +10,7 @@ their phrases; topics an admin added later (no model column) keep matching by th
 stays the wording-and-punctuation rules. Without one, the lexicons label everything.
 """
 
+import gc
 from dataclasses import dataclass, field
 
 from . import churn, sentiment, tone, topics
@@ -93,6 +94,12 @@ WARM_UP_SAMPLES = [("The parcel arrived late", "en"), ("快递晚了五天", "zh
 
 def warm_up(**_signal_kwargs) -> None:
     """Load the segmenters and lexicons (jieba's dictionary, MeCab: about four seconds) when a worker starts,
-    so the first customer after a deploy does not wait for them. Forked pool processes inherit them."""
+    so the first customer after a deploy does not wait for them. Forked pool processes inherit them.
+
+    They live as long as the worker, so they are then frozen out of the garbage collector's sight: a batch of
+    hundreds of feedback allocates enough to set off full collections, each of which would otherwise walk
+    their millions of objects again (a fifth of the pipeline's time)."""
     for text, language in WARM_UP_SAMPLES:
         classify_text(text, language, taxonomy=[])
+    gc.collect()
+    gc.freeze()

@@ -135,3 +135,21 @@ def test_the_labelled_set_keeps_its_accuracy(language):
     assert result["sentiment"]["accuracy"] >= 0.8
     assert result["topics"]["macro_f1"] >= 0.75
     assert result["churn"]["macro_f1"] >= 0.8
+
+
+def test_a_worker_starts_with_its_segmenters_loaded_and_out_of_the_collectors_sight():
+    """worker_init runs warm_up: jieba's dictionary is loaded, and what was loaded is frozen (a full collection
+    in a batch would otherwise walk its millions of objects again)."""
+    import gc
+
+    import jieba
+
+    from reviews.classify import warm_up
+
+    try:
+        warm_up()
+        assert jieba.dt.initialized
+        assert gc.get_freeze_count() > 100_000
+        assert not any(obj is jieba.dt.FREQ for obj in gc.get_objects())  # frozen objects are not tracked
+    finally:
+        gc.unfreeze()
