@@ -135,8 +135,18 @@ class Feedback(models.Model):
             models.Index(fields=["segment", "received_at"]),
             models.Index(fields=["updated_at"], name="feedback_updated_idx"),  # the rollup watermark
             models.Index(fields=["received_at"], name="feedback_received_idx"),  # rollups rebuild by day
-            models.Index(fields=["product_ref", "received_at"], name="feedback_product_idx"),  # low-score bursts
-            models.Index(fields=["comment_hash"], name="feedback_comment_hash_idx"),  # equality only: no LIKE index
+            # Suspicion's two look-ups (reviews.suspicion), each answered from the index alone: the low scores on a
+            # product around a time, and the other authors of an imported text (equality only: no LIKE index).
+            models.Index(
+                fields=["product_ref", "received_at"],
+                name="feedback_product_low_idx",
+                condition=models.Q(segment=Segment.DETRACTOR),
+            ),
+            models.Index(
+                fields=["comment_hash", "author_name"],
+                name="feedback_import_text_idx",
+                condition=models.Q(source=Source.IMPORT),
+            ),
             models.Index(fields=["survey"], name="feedback_survey_idx", condition=models.Q(survey__isnull=False)),
             models.Index(fields=["contact"], name="feedback_contact_idx", condition=models.Q(contact__isnull=False)),
         ]
