@@ -1,7 +1,6 @@
 """Ingestion: every source becomes a classified Feedback through one path."""
 
 from django.db import connection, transaction
-from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from feedback_platform.batch import batch_scope
@@ -156,25 +155,42 @@ def classify_stored(feedback_ids: list[int]) -> int:
         limits = thresholds.current()
         active = list(Topic.objects.filter(is_active=True))
         topics, taxonomy = {t.slug: t.pk for t in active}, [(t.slug, t.keywords) for t in active]
-        through, links, now = Feedback.topics.through, [], timezone.now()
+        now = timezone.now()
         labels = text_labels(rows, taxonomy)
         for feedback in rows:
             detected = feedback.language
             slugs = classify(feedback, limits=limits, taxonomy=taxonomy, labels=labels[feedback.pk])
             feedback.language = detected or feedback.language
             feedback.updated_at = now  # the raw UPDATE below skips auto_now, and the rollups follow updated_at
-            links += [through(feedback_id=feedback.pk, topic_id=topics[slug]) for slug in slugs if slug in topics]
+            feedback.attached_topics = [slug for slug in slugs if slug in topics]
         verdicts = suspicion.assess(rows)  # after classify: a burst counts low scores (its segment)
         for feedback in rows:
             feedback.is_suspicious, feedback.suspicion_score, feedback.explanation["suspicion"] = verdicts[feedback.pk]
         _write_labels(rows)
-        through.objects.filter(feedback_id__in=[feedback.pk for feedback in rows]).delete()
-        through.objects.bulk_create(links)
-        prefetch_related_objects(rows, "topics")  # what the rules and routing read, once for the batch
+        _write_topics(rows, topics)
         with batch_scope(rows):  # the rules, the endpoints, the rows' cases: read once for the batch
             for feedback in rows:
                 feedback_classified.send(sender=Feedback, feedback=feedback, created=True)
     return len(rows)
+
+
+def _write_topics(rows: list[Feedback], topics: dict[str, int]) -> None:
+    """The rows' topic links replaced by their `attached_topics` (`topics`: slug → id): two statements, with
+    none of the link instances the related manager would build."""
+    through = Feedback.topics.through
+    table = connection.ops.quote_name(through._meta.db_table)
+    pairs = [(row.pk, topics[slug]) for row in rows for slug in row.attached_topics or ()]
+    through.objects.filter(feedback_id__in=[row.pk for row in rows]).delete()
+    if not pairs:
+        return
+    insert = f"INSERT INTO {table} (feedback_id, topic_id) "  # noqa: S608 (the model's table)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            ids, topic_ids = zip(*pairs, strict=True)
+            rows_of = "SELECT * FROM unnest(%s::bigint[], %s::bigint[])"
+            cursor.execute(insert + rows_of, [list(ids), list(topic_ids)])  # noqa: S608 (the model's table)
+        else:
+            cursor.executemany(insert + "VALUES (%s, %s)", pairs)
 
 
 def _write_labels(rows: list[Feedback]) -> None:

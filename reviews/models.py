@@ -174,10 +174,16 @@ class Feedback(models.Model):
         super().save(*args, **kwargs)
 
     def topic_slugs(self) -> set[str]:
-        """Its topics' slugs: from the topics a batch prefetched when it did (without the related manager
-        `topics.all()` builds on every call, which costs a batch more than its one query), else read."""
+        """Its topics' slugs: as the batch that classified it attached them (`attached_topics`), else from the
+        topics a query prefetched (without the related manager `topics.all()` builds on every call), else read."""
+        if self.attached_topics is not None:
+            return set(self.attached_topics)
         prefetched = getattr(self, "_prefetched_objects_cache", {}).get("topics")
         return {topic.slug for topic in (self.topics.all() if prefetched is None else prefetched)}
+
+    #: The slugs a classification batch just linked this instance to (reviews.ingest.classify_stored): what the
+    #: rules and routing it announces to read, with no query for them.
+    attached_topics: list[str] | None = None
 
 
 def record_group(feedback: Feedback) -> None:
