@@ -108,8 +108,8 @@ def main():
 
     from followup.models import Case
     from reviews.imports import import_reviews
-    from reviews.ingest import classify_stored
     from reviews.models import Feedback
+    from reviews.tasks import CLASSIFY_BATCH, IMPORT_TASK_SIZE, classify_feedback_task
 
     path = Path(f"/tmp/bench-reviews-corpus-{args.rows}.csv")
     if not path.exists():
@@ -212,14 +212,14 @@ def main():
     print(f"floor: a bare batched UPDATE of the label columns:  {update_rate:8,.0f} comments/s")
     cases_before = Case.objects.count()
     started = time.perf_counter()
-    for start in range(0, len(ids), 500):
-        classify_stored(ids[start : start + 500])
+    for start in range(0, len(ids), IMPORT_TASK_SIZE):  # the tasks an import is split into, run as a worker does
+        classify_feedback_task(ids[start : start + IMPORT_TASK_SIZE])
     rate = len(ids) / max(time.perf_counter() - started, 1e-9)
     opened = Case.objects.count() - cases_before
     print(
-        f"pipeline, mixed stream: {rate:8,.0f} comments/s ({len(ids):,} measured in batches of 500: labels, "
-        f"suspicion, rules, {opened:,} cases opened; {100 * rate / labels_rate:.0f}% of the labels alone; "
-        f"table of {Feedback.objects.count():,} feedback)"
+        f"pipeline, mixed stream: {rate:8,.0f} comments/s ({len(ids):,} measured in tasks of {IMPORT_TASK_SIZE:,}, "
+        f"batches of {CLASSIFY_BATCH}: labels, suspicion, rules, {opened:,} cases opened; "
+        f"{100 * rate / labels_rate:.0f}% of the labels alone; table of {Feedback.objects.count():,} feedback)"
     )
     print(f"all {args.rows:,} classified with one worker at this rate: about {args.rows / rate / 60:.0f} min")
 

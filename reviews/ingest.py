@@ -1,5 +1,8 @@
 """Ingestion: every source becomes a classified Feedback through one path."""
 
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -46,20 +49,32 @@ def classify(
 
 
 def text_language(feedback: Feedback) -> str:
-    fallback = feedback.contact.language if feedback.contact else ""
-    return detect_language(feedback.comment, fallback=fallback)
+    return language_of(feedback.comment, feedback.contact.language if feedback.contact else "")
+
+
+def language_of(comment: str, contact_language: str) -> str:
+    """The language a comment is read in: its script's, else its customer's."""
+    return detect_language(comment, fallback=contact_language)
+
+
+Text = tuple[int, str, str]  # (feedback id, comment, language): what its text labels are computed from
 
 
 def text_labels(rows: list[Feedback], taxonomy: list) -> dict[int, Labels]:
     """The text labels of many feedback rows by pk: one batch prediction per language with the active model."""
-    models = active_model()
-    groups: dict[str, list[Feedback]] = {}
-    for feedback in rows:
-        groups.setdefault(text_language(feedback), []).append(feedback)
+    return labels_of([(f.pk, f.comment, text_language(f)) for f in rows], taxonomy, active_model())
+
+
+def labels_of(texts: list[Text], taxonomy: list, models: dict) -> dict[int, Labels]:
+    """text_labels of (id, comment, language) triples with the given models: no database, so a helper thread
+    may run it."""
+    groups: dict[str, list[Text]] = {}
+    for text in texts:
+        groups.setdefault(text[2], []).append(text)
     found: dict[int, Labels] = {}
     for language, group in groups.items():
-        labels = classify_texts([f.comment for f in group], language, taxonomy=taxonomy, model=models.get(language))
-        found.update({f.pk: label for f, label in zip(group, labels, strict=True)})
+        labels = classify_texts([c for _, c, _ in group], language, taxonomy=taxonomy, model=models.get(language))
+        found.update({pk: label for (pk, _, _), label in zip(group, labels, strict=True)})
     return found
 
 
@@ -137,12 +152,64 @@ CLASSIFIED_FIELDS = [
 ]
 
 
-def classify_stored(feedback_ids: list[int]) -> int:
+def classify_stored_batches(feedback_ids: list[int], size: int) -> int:
+    """classify_stored of `feedback_ids`, `size` at a time, each batch's text labelled while the batch before
+    it is written: labelling is computation, and writing mostly waits for the database, so one helper thread
+    labels a batch ahead (and does all the labelling here: the segmenters are not shared between threads)."""
+    batches = [feedback_ids[start : start + size] for start in range(0, len(feedback_ids), size)]
+    done = 0
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="labels-ahead") as labeller:
+        upcoming = LabelsAhead.start(labeller, batches[0]) if batches else None
+        for index, batch in enumerate(batches):
+            current = upcoming
+            upcoming = LabelsAhead.start(labeller, batches[index + 1]) if index + 1 < len(batches) else None
+            done += classify_stored(batch, ahead=current)
+    return done
+
+
+@dataclass
+class LabelsAhead:
+    """The labels of a batch's texts as they were before its rows were locked, being computed by `labeller`."""
+
+    labeller: ThreadPoolExecutor
+    taxonomy: list
+    models: dict
+    texts: dict[int, Text]
+    labels: Future
+
+    @classmethod
+    def start(cls, labeller: ThreadPoolExecutor, feedback_ids: list[int]) -> "LabelsAhead":
+        unread = Feedback.objects.filter(pk__in=feedback_ids, classified_at__isnull=True)
+        read = unread.values_list("pk", "comment", "contact__language")
+        texts = {pk: (pk, comment, language_of(comment, language or "")) for pk, comment, language in read}
+        taxonomy, models = active_taxonomy()[1], active_model()
+        labels = labeller.submit(labels_of, list(texts.values()), taxonomy, models)
+        return cls(labeller, taxonomy, models, texts, labels)
+
+    def labels_for(self, texts: list[Text], taxonomy: list) -> dict[int, Labels]:
+        """Labels of `texts` (the locked rows'): those read ahead where the text, its language, the taxonomy and
+        the model are what they were read with; the rest labelled now, by the same thread."""
+        fresh = taxonomy == self.taxonomy and active_model() is self.models
+        labels = self.labels.result()
+        found = {text[0]: labels[text[0]] for text in texts if fresh and self.texts.get(text[0]) == text}
+        missing = [text for text in texts if text[0] not in found]
+        if missing:
+            found.update(self.labeller.submit(labels_of, missing, taxonomy, active_model()).result())
+        return found
+
+
+def active_taxonomy() -> tuple[dict[str, int], list[tuple[str, dict]]]:
+    """The active topics: their ids by slug, and (slug, keywords) in a stable order, which labelling reads."""
+    active = list(Topic.objects.filter(is_active=True).order_by("pk"))
+    return {t.slug: t.pk for t in active}, [(t.slug, t.keywords) for t in active]
+
+
+def classify_stored(feedback_ids: list[int], *, ahead: LabelsAhead | None = None) -> int:
     """Read the text of stored feedback (imports, API batches), then announce each to `followup`.
 
     One transaction for the batch: rows are written together (one UPDATE, one INSERT of topics, one
     commit), a crash re-runs the batch with nothing half-done, and a second task given the same rows
-    skips those this one holds.
+    skips those this one holds. `ahead`: its labels computed while the batch before was written.
     """
     with transaction.atomic():
         rows = list(
@@ -153,10 +220,10 @@ def classify_stored(feedback_ids: list[int]) -> int:
         if not rows:
             return 0
         limits = thresholds.current()
-        active = list(Topic.objects.filter(is_active=True))
-        topics, taxonomy = {t.slug: t.pk for t in active}, [(t.slug, t.keywords) for t in active]
+        topics, taxonomy = active_taxonomy()
         now = timezone.now()
-        labels = text_labels(rows, taxonomy)
+        texts = [(f.pk, f.comment, text_language(f)) for f in rows]
+        labels = ahead.labels_for(texts, taxonomy) if ahead else labels_of(texts, taxonomy, active_model())
         for feedback in rows:
             detected = feedback.language
             slugs = classify(feedback, limits=limits, taxonomy=taxonomy, labels=labels[feedback.pk])

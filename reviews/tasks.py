@@ -5,6 +5,8 @@ from feedback_platform.publishing import BULK_QUEUE, drain_pending
 from . import ingest, rollups, sweeps, thresholds
 
 CLASSIFY_BATCH = 500
+# Ids per classification task of a bulk import: ten batches, so most are labelled while the one before is written.
+IMPORT_TASK_SIZE = 5000
 
 
 @shared_task
@@ -55,15 +57,12 @@ def refresh_rollups() -> int:
 
 @shared_task
 def classify_feedback_task(feedback_ids: list[int]) -> int:
-    """Read the text of bulk-imported feedback, one batch per task run."""
-    done = 0
-    for start in range(0, len(feedback_ids), CLASSIFY_BATCH):
-        done += ingest.classify_stored(feedback_ids[start : start + CLASSIFY_BATCH])
-    return done
+    """Read the text of bulk-imported feedback, CLASSIFY_BATCH rows per transaction."""
+    return ingest.classify_stored_batches(feedback_ids, CLASSIFY_BATCH)
 
 
 @shared_task
-def classify_import_task(platform: str, first_id: int, last_id: int, per_task: int = 1000) -> int:
+def classify_import_task(platform: str, first_id: int, last_id: int, per_task: int = IMPORT_TASK_SIZE) -> int:
     """Split a bulk import (ids first_id..last_id) into classification tasks; the request only names the range."""
     from .models import Feedback, Source
 

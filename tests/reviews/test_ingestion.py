@@ -299,3 +299,38 @@ def test_a_background_batch_reads_the_rules_and_the_webhook_endpoints_once():
     assert len(inserts) == 1  # and written at once when the batch ends
     assert sum('FROM "followup_priorityweight"' in sql for sql in reads) <= 1
     assert Case.objects.count() == 3 and RuleFiring.objects.count() == 6  # 1, 2, 1 of 5 stars are detractors
+
+
+def test_a_task_labels_each_batch_ahead_and_never_keeps_labels_of_a_text_that_changed(monkeypatch):
+    """The labels of a task's next batch are computed while the one before is written; a row whose comment was
+    changed in between is labelled again from what it says now."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from reviews import ingest, tasks
+    from reviews.ingest import LabelsAhead, classify_stored
+
+    praise = "Absolutely love it, works perfectly, thank you!"
+    complaint = "Broken on arrival and nobody answers. Awful."
+    stored = batch_feedback([{"external_id": f"r{n}", "score": 3, "comment": praise} for n in range(5)])
+    monkeypatch.setattr(tasks, "CLASSIFY_BATCH", 2)
+    labelled_in, labels_of = [], ingest.labels_of  # the thread of each labelling, and how many texts it labelled
+
+    def recorded(texts, *args):
+        labelled_in.append((threading.current_thread().name.split("_")[0], len(texts)))
+        return labels_of(texts, *args)
+
+    monkeypatch.setattr(ingest, "labels_of", recorded)
+    assert tasks.classify_feedback_task(stored[:3]) == 3  # batches of 2 and 1
+    # Each batch labelled once, by the helper thread: the second while the first was written.
+    assert labelled_in == [("labels-ahead", 2), ("labels-ahead", 1)]
+    monkeypatch.undo()
+    assert set(Feedback.objects.filter(pk__in=stored[:3]).values_list("sentiment_label", flat=True)) == {"positive"}
+
+    with ThreadPoolExecutor(max_workers=1) as labeller:
+        ahead = LabelsAhead.start(labeller, stored[3:])
+        Feedback.objects.filter(pk=stored[4]).update(comment=complaint)  # after the read, before the lock
+        assert classify_stored(stored[3:], ahead=ahead) == 2
+    unchanged, changed = Feedback.objects.get(pk=stored[3]), Feedback.objects.get(pk=stored[4])
+    assert (unchanged.sentiment_label, changed.sentiment_label) == ("positive", "negative")
+    assert complaint.split()[0] not in str(unchanged.explanation) and "Broken" in str(changed.explanation)
