@@ -83,11 +83,12 @@ class Grams:
         matrix.sum_duplicates()  # and sorts each row's columns, as the vectorizer leaves them
         return matrix
 
-    def of(self, index: int, columns: np.ndarray) -> list[str]:
-        """The n-grams of text `index` whose hashed column is one of `columns`, in the order they occur."""
+    def matching(self, index: int, columns: np.ndarray) -> list[tuple[int, str]]:
+        """(column, n-gram) of text `index`'s n-grams whose hashed column is one of `columns`, in text order."""
         start, end = self.bounds[index], self.bounds[index + 1]
-        found = np.flatnonzero((self.columns[start:end, None] == columns[None, :]).any(axis=1))  # a few columns
-        return [self.words[start + k] for k in found]
+        mine = self.columns[start:end]
+        found = np.flatnonzero((mine[:, None] == columns[None, :]).any(axis=1))  # a few columns: no sort
+        return [(int(mine[k]), self.words[start + k]) for k in found]
 
 
 def ngrams(texts: list[str], language: str) -> Grams:

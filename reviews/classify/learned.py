@@ -127,29 +127,38 @@ class LanguageModel:
             "topics": {},
         }
         why["churn"]["phrases"] = []
-        if row is not None:
-            why["sentiment"]["phrases"] = self.phrases(row, "sentiment", s_head.classes.index(s_label))
-            if c_label != "none":
-                why["churn"]["phrases"] = self.phrases(row, "churn", c_head.classes.index(c_label))
-        for j in chosen:
-            slug = t_head.classes[j]
-            phrases = self.phrases(row, "topics", j) if row is not None else []
-            why["topics"][slug] = {"confidence": round(float(topics[j]), 3), "phrases": phrases}
+        wanted = [("sentiment", s_head.classes.index(s_label))]
+        wanted += [("churn", c_head.classes.index(c_label))] if c_label != "none" else []
+        wanted += [("topics", j) for j in chosen]
+        phrases = self.phrases(row, wanted) if row is not None else [[] for _ in wanted]
+        why["sentiment"]["phrases"] = phrases[0]
+        if c_label != "none":
+            why["churn"]["phrases"] = phrases[1]
+        for j, found in zip(chosen, phrases[len(wanted) - len(chosen) :], strict=True):
+            why["topics"][t_head.classes[j]] = {"confidence": round(float(topics[j]), 3), "phrases": found}
         return Prediction(s_label, round(score, 3), c_label, [t_head.classes[j] for j in chosen], why)
 
     # -- explanation ----------------------------------------------------------------------------------------
-    def phrases(self, row: "Evidence", head: str, index: int) -> list[str]:
-        """The words of the text behind the n-gram columns that pushed hardest towards class `index`."""
-        h = self.heads[head]
-        relative = h.weights[:, index] if head == "topics" else h.relative(index)
+    def phrases(self, row: "Evidence", wanted: list[tuple[str, int]]) -> list[list[str]]:
+        """For each (head, class) of `wanted`: the words of the text behind the n-gram columns that pushed hardest
+        towards that class. One product and one sort for all of them (they are many texts' worth of small calls)."""
         columns, values = row.ngram_columns(len(self.columns))
-        contribution = values * relative[columns]
-        order = np.argsort(-contribution, kind="stable")[: TOP_PHRASES * 2]
-        top = self.columns[columns[order[contribution[order] > 0]]]
-        if not len(top):
-            return []
-        behind = row.grams.of(row.index, top)
-        return spans_to_phrases(row.text, behind, self.language)[:TOP_PHRASES]
+        relative = np.column_stack([self._evidence(head, index)[columns] for head, index in wanted])
+        contribution = values[:, None] * relative
+        order = np.argsort(-contribution, axis=0, kind="stable")[: TOP_PHRASES * 2]
+        tops = [self.columns[columns[order[contribution[order[:, k], k] > 0, k]]] for k in range(len(wanted))]
+        found = row.grams.matching(row.index, np.concatenate(tops))
+        phrases = []
+        for top in tops:
+            kept = set(top.tolist())
+            behind = [gram for column, gram in found if column in kept]
+            phrases.append(spans_to_phrases(row.text, behind, self.language)[:TOP_PHRASES] if behind else [])
+        return phrases
+
+    def _evidence(self, head: str, index: int) -> np.ndarray:
+        """Each column's weight for class `index` (sentiment, churn: against the mean of the other classes)."""
+        h = self.heads[head]
+        return h.weights[:, index] if head == "topics" else h.relative(index)
 
 
 @dataclass

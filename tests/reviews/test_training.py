@@ -128,4 +128,4 @@ def test_the_ngrams_are_counted_and_hashed_as_scikit_learns_vectorizer_does(lang
     for block, analyzer in enumerate(features._analyzers(language)):
         for gram in analyzer(texts[1]):
             column = block * features.N_FEATURES + hasher.transform([[gram]]).indices[0]
-            assert gram in grams.of(1, np.array([column]))
+            assert (column, gram) in grams.matching(1, np.array([column]))
