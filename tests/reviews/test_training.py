@@ -129,3 +129,19 @@ def test_the_ngrams_are_counted_and_hashed_as_scikit_learns_vectorizer_does(lang
         for gram in analyzer(texts[1]):
             column = block * features.N_FEATURES + hasher.transform([[gram]]).indices[0]
             assert (column, gram) in grams.matching(1, np.array([column]))
+
+
+@pytest.mark.parametrize(
+    ("text", "grams", "phrases"),
+    [
+        ("The refund never arrived", ["efun", "ver a"], ["refund", "never arrived"]),
+        ("I don't like it", ["on't"], ["don't"]),
+        ("Great!! Love it 😍", ["eat", "ove"], ["Great", "Love"]),
+        ("re-ordered twice", ["ordere"], ["ordered"]),
+        ("bad", ["bad"], ["bad"]),
+    ],
+)
+def test_an_english_explanation_quotes_whole_words(text, grams, phrases):
+    from reviews.classify.learned import spans_to_phrases
+
+    assert spans_to_phrases(text, grams, "en") == phrases
