@@ -334,3 +334,25 @@ def test_a_task_labels_each_batch_ahead_and_never_keeps_labels_of_a_text_that_ch
     unchanged, changed = Feedback.objects.get(pk=stored[3]), Feedback.objects.get(pk=stored[4])
     assert (unchanged.sentiment_label, changed.sentiment_label) == ("positive", "negative")
     assert complaint.split()[0] not in str(unchanged.explanation) and "Broken" in str(changed.explanation)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_bulk_load_leaves_the_table_vacuumed_for_the_classification_that_follows(monkeypatch):
+    """After a big import the rows are marked visible to all (VACUUM) as well as counted (ANALYZE): the
+    classification's suspicion look-ups then read their indexes alone. Inside a transaction only ANALYZE can run."""
+    from django.db import connection
+
+    from reviews import fastimport
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the COPY fast path is PostgreSQL's; CI runs this on PostgreSQL")
+    monkeypatch.setattr(fastimport, "ANALYZE_AFTER", 2)
+    statements = []
+
+    def record(execute, sql, params, many, context):
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        report = import_reviews(data=b"id,rating,review\n1,4,Fine\n2,1,Awful\n", filename="r.csv", platform="shop")
+    assert report.created == 2 and "VACUUM (ANALYZE) reviews_feedback" in statements
