@@ -12,6 +12,7 @@ from surveys.models import Answer
 from . import suspicion, thresholds
 from .classify import Labels, classify_text, classify_texts
 from .classify.learned import active_model
+from .classify.topics import active_taxonomy
 from .corrections import apply_corrections
 from .language import detect_language
 from .models import Feedback, LifecycleStage, Source, Topic
@@ -196,12 +197,6 @@ class LabelsAhead:
         if missing:
             found.update(self.labeller.submit(labels_of, missing, taxonomy, active_model()).result())
         return found
-
-
-def active_taxonomy() -> tuple[dict[str, int], list[tuple[str, dict]]]:
-    """The active topics: their ids by slug, and (slug, keywords) in a stable order, which labelling reads."""
-    active = list(Topic.objects.filter(is_active=True).order_by("pk"))
-    return {t.slug: t.pk for t in active}, [(t.slug, t.keywords) for t in active]
 
 
 def classify_stored(feedback_ids: list[int], *, ahead: LabelsAhead | None = None) -> int:

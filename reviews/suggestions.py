@@ -134,7 +134,7 @@ def _recent(language: str, today) -> list[tuple[int, str]]:
 def _unmatched(language: str, today) -> list[tuple[int, str]]:
     """The recent comments in which no keyword of the taxonomy occurs. Not "with no topic": the learned model
     gives most comments some topic, "dark mode" usability, and a subject nobody named would never surface."""
-    taxonomy = [(t.slug, t.keywords) for t in Topic.objects.filter(is_active=True)]
+    taxonomy = topics.active_taxonomy()[1]
     return [(pk, text) for pk, text in _recent(language, today) if not topics.match(text, language, taxonomy)[0]]
 
 

@@ -64,11 +64,7 @@ def classify_texts(texts: list[str], language: str, *, taxonomy=None, model=None
 
 
 def _taxonomy(taxonomy):
-    if taxonomy is not None:
-        return taxonomy
-    from reviews.models import Topic
-
-    return [(t.slug, t.keywords) for t in Topic.objects.filter(is_active=True)]
+    return taxonomy if taxonomy is not None else topics.active_taxonomy()[1]
 
 
 def _learned(text: str, language: str, model, taxonomy, prediction=None) -> Labels:

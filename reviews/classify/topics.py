@@ -9,9 +9,7 @@ def match(text: str, language: str, taxonomy=None) -> tuple[list[str], dict]:
     `taxonomy` is a list of (slug, {language: [keywords]}); by default the active Topic rows.
     """
     if taxonomy is None:
-        from reviews.models import Topic
-
-        taxonomy = [(t.slug, t.keywords) for t in Topic.objects.filter(is_active=True)]
+        taxonomy = active_taxonomy()[1]
     if not taxonomy:  # the learned model's own topics, none added since: nothing to segment the text for
         return [], {}
     tokens = tokenize(text, language)
@@ -23,6 +21,15 @@ def match(text: str, language: str, taxonomy=None) -> tuple[list[str], dict]:
         if hits:
             matched[slug] = hits
     return sorted(matched), {slug: {"phrases": hits} for slug, hits in matched.items()}
+
+
+def active_taxonomy() -> tuple[dict[str, int], list[tuple[str, dict]]]:
+    """The active topics: their ids by slug, and (slug, {language: [keywords]}) in a stable order, which
+    labelling reads."""
+    from reviews.models import Topic
+
+    active = list(Topic.objects.filter(is_active=True).order_by("pk"))
+    return {t.slug: t.pk for t in active}, [(t.slug, t.keywords) for t in active]
 
 
 def _occurs(keyword, words, tokens, lowered, language) -> bool:
