@@ -336,6 +336,21 @@ def test_a_task_labels_each_batch_ahead_and_never_keeps_labels_of_a_text_that_ch
     assert complaint.split()[0] not in str(unchanged.explanation) and "Broken" in str(changed.explanation)
 
 
+def test_labels_read_ahead_are_dropped_when_the_taxonomy_changed_before_the_lock():
+    """A topic an admin adds while the next batch is labelled ahead is matched in that batch all the same."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from reviews.ingest import LabelsAhead, classify_stored
+    from reviews.models import Topic
+
+    stored = batch_feedback([{"external_id": "w", "score": 3, "comment": "The lid wobbles on every cup"}])
+    with ThreadPoolExecutor(max_workers=1) as labeller:
+        ahead = LabelsAhead.start(labeller, stored)
+        Topic.objects.create(slug="wobbly_lid", name="Wobbly lid", keywords={"en": ["wobbles"]})
+        assert classify_stored(stored, ahead=ahead) == 1
+    assert "wobbly_lid" in Feedback.objects.get(pk=stored[0]).topic_slugs()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_bulk_load_leaves_the_table_vacuumed_for_the_classification_that_follows(monkeypatch):
     """After a big import the rows are marked visible to all (VACUUM) as well as counted (ANALYZE): the
